@@ -1,0 +1,1 @@
+//! Carnet reports: the CNSA collection workbook and the signed PDF/A proof.
