@@ -5,7 +5,9 @@
 //! workbook and the proof, and are tested at 23:59 on a DST day.
 
 pub mod ids;
+pub mod indicators;
 pub mod interchange;
 pub mod model;
+pub mod text;
 
 pub use ids::{Finess, IdError, Ins, InsOid, Rpps, Siren, Siret};

@@ -1,0 +1,63 @@
+//! The ESMS numérique usage indicators (SPEC.md §3): figures, rates against
+//! targets, and the record-by-record explanation, for any set of
+//! establishments and any period [J, K].
+//!
+//! Pure: no I/O and no clock; "today" and the period are arguments. The
+//! engine reads plain data (`EstablishmentActivity`) that the store answers
+//! from its activity index (DESIGN.md §4.3) or that `derive_activity` builds
+//! from raw rows; both must give the same input, hence the same figures.
+//!
+//! - `period`: periods, months, day bitmaps, presets;
+//! - `rules`: the versioned rule set every result names;
+//! - `activity`: the engine's input and its derivation from raw rows;
+//! - `engine`: figures, rates, results;
+//! - `explain`: verdicts and reasons per record, counted-record hashes.
+
+mod activity;
+mod engine;
+mod explain;
+mod period;
+mod rules;
+
+pub use activity::{
+    ActivitySource, CarePlanSpan, DayCount, DayMark, EstablishmentActivity, Mark, MonthDays,
+    RawRecords, RecordActivity, StaySpan, appointment_marks, care_plan_marks, care_plan_spans,
+    derive_activity, document_marks, event_marks, fold_marks, message_marks,
+};
+pub use engine::{
+    EstablishmentResult, Explained, Figures, IndicatorReport, Rate, Rates, TargetStatus, compute,
+    explain,
+};
+pub use explain::{
+    CountedRecords, EstablishmentExplanation, Indicator, Reason, RecordExplanation, Verdict,
+    record_list_sha256,
+};
+pub use period::{Month, Period, PeriodPreset, day_bit, french_date, local_day, time_zone};
+pub use rules::{BusinessSources, RuleSet, Targets};
+
+use crate::model::PersonId;
+use jiff::civil::Date;
+
+/// Why indicators cannot be computed. The `Display` text is French.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndicatorError {
+    #[error("période invalide : la fin ({to}) précède le début ({from})")]
+    PeriodReversed { from: Date, to: Date },
+    #[error("mois « {value} » invalide (format AAAA-MM attendu)")]
+    InvalidMonth { value: String },
+    #[error("période prédéfinie invalide : {months} mois")]
+    InvalidPreset { months: u8 },
+    #[error("fuseau horaire IANA « {name} » inconnu")]
+    UnknownTimeZone { name: String },
+    #[error("jeu de règles « {id} » invalide : {rule}")]
+    InvalidRuleSet { id: String, rule: String },
+    #[error("l'établissement FINESS {finess} est donné deux fois")]
+    DuplicateEstablishment { finess: String },
+    #[error(
+        "établissement FINESS {finess} : le dossier de la personne {person_id} est donné deux fois"
+    )]
+    DuplicateRecord { finess: String, person_id: PersonId },
+}
+
+#[cfg(test)]
+mod tests;

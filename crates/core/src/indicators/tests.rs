@@ -1,0 +1,1 @@
+//! Tests of the indicator engine, written from SPEC.md §3.
