@@ -1,1 +1,0 @@
-//! Tests of the indicator engine, written from SPEC.md §3.
