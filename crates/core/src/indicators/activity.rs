@@ -129,12 +129,14 @@ impl Mark {
     /// Position in `Mark::all()`: an in-memory index, never stored.
     pub(crate) fn index(self) -> u32 {
         let events = EventKind::ALL.len() as u32;
-        let position = |x: &[ActivitySource], s| x.iter().position(|&o| o == s).unwrap_or(0);
         match self {
-            Mark::Activity(ActivitySource::Event(kind)) => {
-                EventKind::ALL.iter().position(|&k| k == kind).unwrap_or(0) as u32
-            }
-            Mark::Activity(source) => events + position(&OTHER_SOURCES, source) as u32,
+            // Declaration order, the order of `EventKind::ALL`.
+            Mark::Activity(ActivitySource::Event(kind)) => kind as u32,
+            Mark::Activity(ActivitySource::DocumentAdded) => events,
+            Mark::Activity(ActivitySource::CarePlanStatusChange) => events + 1,
+            Mark::Activity(ActivitySource::AppointmentDone) => events + 2,
+            Mark::Activity(ActivitySource::MssMessage) => events + 3,
+            Mark::Activity(ActivitySource::DmpSubmission) => events + 4,
             Mark::Appointment => events + 5,
             Mark::AppointmentCancelled => events + 6,
             Mark::DmpAccepted => events + 7,

@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 
 mod periods;
 mod records;
+mod results;
 mod stays;
 mod time;
 
