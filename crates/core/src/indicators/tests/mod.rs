@@ -9,6 +9,7 @@ use jiff::civil::{Date, DateTime, date};
 use jiff::tz::TimeZone;
 
 mod periods;
+mod proptests;
 mod records;
 mod results;
 mod stays;
