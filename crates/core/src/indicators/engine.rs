@@ -1,18 +1,18 @@
 //! The engine: figures, rates and the per-record explanation for a period.
 //!
-//! One evaluation per record serves both the figures and the explanation, so
-//! that the explanation always adds up to the figures (SPEC.md §3: "every
-//! figure must be explainable").
+//! The figures are counts of the per-record bits of `evaluate`; the
+//! explanation turns the same bits into verdicts and adds the reasons, so that
+//! it always adds up to the figures (SPEC.md §3: "every figure must be
+//! explainable"). `compute` builds no reason and allocates nothing per record.
 
 use super::IndicatorError;
-use super::activity::{ActivitySource, EstablishmentActivity, Mark, RecordActivity};
-use super::explain::{
-    CountedRecords, EstablishmentExplanation, Indicator, Reason, RecordExplanation, Verdict,
-};
-use super::period::{Month, Period};
+use super::activity::EstablishmentActivity;
+use super::evaluate::{Context, Evaluated, flag};
+use super::explain::{EstablishmentExplanation, Indicator, record_list_sha256};
+use super::period::Period;
 use super::rules::RuleSet;
 use crate::ids::Finess;
-use crate::model::{CarePlanStatus, EstablishmentId};
+use crate::model::{EstablishmentId, PersonId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -195,8 +195,11 @@ pub fn compute(
     let ctx = Context::new(rules, period);
     let results = establishments
         .iter()
-        .map(|e| ctx.establishment(e).map(|x| x.result))
-        .collect::<Result<_, _>>()?;
+        .map(|e| {
+            let evaluated = ctx.evaluate(e)?;
+            Ok(result(&ctx, e, &evaluated))
+        })
+        .collect::<Result<_, IndicatorError>>()?;
     Ok(IndicatorReport {
         period,
         rule_set_id: rules.id.clone(),
@@ -220,262 +223,64 @@ pub fn explain(
     establishment: &EstablishmentActivity,
 ) -> Result<Explained, IndicatorError> {
     rules.validate()?;
-    Context::new(rules, period).establishment(establishment)
+    let ctx = Context::new(rules, period);
+    let evaluated = ctx.evaluate(establishment)?;
+    let records = establishment
+        .records
+        .iter()
+        .zip(&evaluated.counted)
+        .map(|(r, &counted)| ctx.explain_record(r, counted))
+        .collect::<Vec<_>>();
+    let mut records = records;
+    records.sort_by_key(|r| r.person_id);
+    let explanation = EstablishmentExplanation {
+        establishment_id: establishment.establishment_id,
+        finess: establishment.finess.clone(),
+        name: establishment.name.clone(),
+        period,
+        rule_set_id: rules.id.clone(),
+        rule_set_sha256: ctx.rules_sha256.clone(),
+        records,
+        mss_messages: evaluated.mss_messages,
+    };
+    Ok(Explained {
+        result: result(&ctx, establishment, &evaluated),
+        explanation,
+    })
 }
 
-struct Context<'a> {
-    rules: &'a RuleSet,
-    rules_sha256: String,
-    period: Period,
-    first_month: Month,
-    masks: Vec<u32>,
-    business: u128,
-    activity: u128,
-}
-
-fn bit(mark: Mark) -> u128 {
-    1u128 << mark.index()
-}
-
-impl<'a> Context<'a> {
-    fn new(rules: &'a RuleSet, period: Period) -> Self {
-        let months = period.months();
-        let masks = months.iter().map(|&m| period.mask(m)).collect();
-        let mut business = 0;
-        let mut activity = 0;
-        for source in ActivitySource::all() {
-            activity |= bit(Mark::Activity(source));
-            if rules.is_business(source) {
-                business |= bit(Mark::Activity(source));
-            }
-        }
-        Self {
-            rules,
-            rules_sha256: rules.sha256(),
-            period,
-            first_month: Month::of(period.from()),
-            masks,
-            business,
-            activity,
-        }
-    }
-
-    /// The marks present on at least one day of the period.
-    fn present(&self, record: &RecordActivity) -> u128 {
-        let mut present = 0;
-        let base = self.first_month.ordinal();
-        for row in &record.days {
-            let offset = row.month.ordinal() - base;
-            let mask = usize::try_from(offset)
-                .ok()
-                .and_then(|i| self.masks.get(i))
-                .copied()
-                .unwrap_or(0);
-            if row.days & mask != 0 {
-                present |= bit(row.mark);
-            }
-        }
-        present
-    }
-
-    fn establishment(&self, e: &EstablishmentActivity) -> Result<Explained, IndicatorError> {
-        let mut records: Vec<RecordExplanation> =
-            e.records.iter().map(|r| self.record(r)).collect();
-        records.sort_by_key(|r| r.person_id);
-        if let Some(pair) = records
-            .windows(2)
-            .find(|w| w[0].person_id == w[1].person_id)
-        {
-            return Err(IndicatorError::DuplicateRecord {
-                finess: e.finess.to_string(),
-                person_id: pair[0].person_id,
-            });
-        }
-        let mss_messages: u64 = e
-            .mss_messages
-            .iter()
-            .filter(|c| self.period.contains(c.day))
-            .map(|c| u64::from(c.count))
-            .sum();
-        let explanation = EstablishmentExplanation {
-            establishment_id: e.establishment_id,
-            finess: e.finess.clone(),
-            name: e.name.clone(),
-            period: self.period,
-            rule_set_id: self.rules.id.clone(),
-            rule_set_sha256: self.rules_sha256.clone(),
-            records,
-            mss_messages,
-        };
-        let figures = Figures {
-            records: explanation.count(Indicator::Record),
-            open_records: explanation.count(Indicator::Open),
-            active_records: explanation.count(Indicator::Active),
-            accompanied_persons: explanation.count(Indicator::Accompanied),
-            active_with_care_plan: explanation.count(Indicator::ActiveWithCarePlan),
-            active_with_appointment: explanation.count(Indicator::ActiveWithAppointment),
-            dmp_fed_persons: explanation.count(Indicator::DmpFed),
-            mss_messages,
-            e_prescription_imports: None,
-            e_parcours_exchanges: None,
-        };
-        let active: CountedRecords = explanation.counted(Indicator::Active);
-        let result = EstablishmentResult {
-            establishment_id: e.establishment_id,
-            finess: e.finess.clone(),
-            name: e.name.clone(),
-            time_zone: e.time_zone.clone(),
-            period: self.period,
-            rule_set_id: self.rules.id.clone(),
-            rule_set_sha256: self.rules_sha256.clone(),
-            rates: Rates::new(&figures, self.rules),
-            figures,
-            active_records_sha256: active.sha256,
-        };
-        Ok(Explained {
-            result,
-            explanation,
-        })
-    }
-
-    fn record(&self, r: &RecordActivity) -> RecordExplanation {
-        let to = self.period.to();
-        let present = self.present(r);
-
-        // SPEC.md §3: dossiers informatisés = records existing in the
-        // application; for a period, existing by its last day.
-        let record = if r.exists_from <= to {
-            Verdict::COUNTED
-        } else {
-            Verdict::not_counted(Reason::RecordCreatedAfter { on: r.exists_from })
-        };
-
-        // SPEC.md §2.3: accompanied = at least one stay overlapping the period.
-        let accompanied = self.stays(r);
-
-        // SPEC.md §3: ouverts = informatisés AND accompanied in the period.
-        let open = chain(&record, || accompanied.clone());
-
-        // SPEC.md §3: actifs = ouverts AND a business event in [J, K].
-        let active = chain(&open, || {
-            if present & self.business != 0 {
-                return Verdict::COUNTED;
-            }
-            let technical = present & self.activity;
-            if technical == 0 {
-                return Verdict::not_counted(Reason::NoBusinessEvent);
-            }
-            let sources = ActivitySource::all()
-                .into_iter()
-                .filter(|&s| technical & bit(Mark::Activity(s)) != 0)
-                .collect();
-            Verdict::not_counted(Reason::OnlyTechnicalChanges { sources })
-        });
-
-        // SPEC.md §3: DUI avec PP = actifs AND a PP en préparation or actif
-        // during the period (ENPAUSE per the rule set, SPEC.md §2.4).
-        let active_with_care_plan = chain(&active, || self.care_plan(r));
-
-        // SPEC.md §3: DUI avec agenda = actifs AND an agenda event dated in
-        // [J, K], not cancelled.
-        let active_with_appointment = chain(&active, || {
-            if present & bit(Mark::Appointment) != 0 {
-                Verdict::COUNTED
-            } else if present & bit(Mark::AppointmentCancelled) != 0 {
-                Verdict::not_counted(Reason::AppointmentsCancelled)
-            } else {
-                Verdict::not_counted(Reason::NoAppointment)
-            }
-        });
-
-        // SPEC.md §3: DMP alimentés = distinct persons with a document
-        // accepted by the DMP in the period. The SPEC does not require a stay
-        // in the period (a discharge letter is sent after the exit): none is.
-        let dmp_fed = if present & bit(Mark::DmpAccepted) != 0 {
-            Verdict::COUNTED
-        } else if present & bit(Mark::DmpPending) != 0 {
-            Verdict::not_counted(Reason::DmpPending)
-        } else if present & bit(Mark::DmpRejected) != 0 {
-            Verdict::not_counted(Reason::DmpRejected)
-        } else {
-            Verdict::not_counted(Reason::NoDmpDocument)
-        };
-
-        RecordExplanation {
-            person_id: r.person_id,
-            record,
-            open,
-            active,
-            accompanied,
-            active_with_care_plan,
-            active_with_appointment,
-            dmp_fed,
-        }
-    }
-
-    fn stays(&self, r: &RecordActivity) -> Verdict {
-        let (from, to) = (self.period.from(), self.period.to());
-        // The end day is a day of the stay: a stay ending on J overlaps.
-        if r.stays
-            .iter()
-            .any(|s| s.start <= to && s.end.is_none_or(|end| end >= from))
-        {
-            return Verdict::COUNTED;
-        }
-        let ended = r
-            .stays
-            .iter()
-            .filter_map(|s| s.end)
-            .filter(|&e| e < from)
-            .max();
-        let next = r.stays.iter().map(|s| s.start).filter(|&s| s > to).min();
-        Verdict::not_counted(match (ended, next) {
-            (Some(ended), Some(next)) => Reason::BetweenStays { ended, next },
-            (Some(on), None) => Reason::StayEndedBefore { on },
-            (None, Some(on)) => Reason::StayStartsAfter { on },
-            (None, None) => Reason::NoStay,
-        })
-    }
-
-    fn care_plan(&self, r: &RecordActivity) -> Verdict {
-        let (from, to) = (self.period.from(), self.period.to());
-        let overlapping = || {
-            r.care_plans
-                .iter()
-                .filter(move |s| s.from <= to && s.until.is_none_or(|u| u >= from))
-        };
-        if overlapping().any(|s| self.rules.care_plan_counts(s.status)) {
-            return Verdict::COUNTED;
-        }
-        if overlapping().any(|s| s.status == CarePlanStatus::EnPause) {
-            return Verdict::not_counted(Reason::CarePlanPaused);
-        }
-        if let Some(on) = overlapping()
-            .filter(|s| s.status == CarePlanStatus::Termine)
-            .map(|s| s.from)
-            .max()
-        {
-            return Verdict::not_counted(Reason::CarePlanTerminated { on });
-        }
-        match r
-            .care_plans
-            .iter()
-            .map(|s| s.from)
-            .filter(|&d| d > to)
-            .min()
-        {
-            Some(on) => Verdict::not_counted(Reason::CarePlanStartsAfter { on }),
-            None => Verdict::not_counted(Reason::NoCarePlan),
-        }
-    }
-}
-
-/// A verdict that requires `prerequisite`: not counted for the same reason
-/// when the prerequisite fails (the root cause is what an auditor needs).
-fn chain(prerequisite: &Verdict, then: impl FnOnce() -> Verdict) -> Verdict {
-    if prerequisite.counted {
-        then()
-    } else {
-        prerequisite.clone()
+/// The result object from the counted bits of every record.
+fn result(ctx: &Context<'_>, e: &EstablishmentActivity, ev: &Evaluated) -> EstablishmentResult {
+    let count = |i: Indicator| ev.counted.iter().filter(|&&c| c & flag(i) != 0).count() as u64;
+    let figures = Figures {
+        records: count(Indicator::Record),
+        open_records: count(Indicator::Open),
+        active_records: count(Indicator::Active),
+        accompanied_persons: count(Indicator::Accompanied),
+        active_with_care_plan: count(Indicator::ActiveWithCarePlan),
+        active_with_appointment: count(Indicator::ActiveWithAppointment),
+        dmp_fed_persons: count(Indicator::DmpFed),
+        mss_messages: ev.mss_messages,
+        e_prescription_imports: None,
+        e_parcours_exchanges: None,
+    };
+    let active: Vec<PersonId> = e
+        .records
+        .iter()
+        .zip(&ev.counted)
+        .filter(|&(_, &c)| c & flag(Indicator::Active) != 0)
+        .map(|(r, _)| r.person_id)
+        .collect();
+    EstablishmentResult {
+        establishment_id: e.establishment_id,
+        finess: e.finess.clone(),
+        name: e.name.clone(),
+        time_zone: e.time_zone.clone(),
+        period: ctx.period,
+        rule_set_id: ctx.rules.id.clone(),
+        rule_set_sha256: ctx.rules_sha256.clone(),
+        rates: Rates::new(&figures, ctx.rules),
+        figures,
+        active_records_sha256: record_list_sha256(&active),
     }
 }

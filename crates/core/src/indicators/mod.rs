@@ -15,6 +15,7 @@
 
 mod activity;
 mod engine;
+mod evaluate;
 mod explain;
 mod period;
 mod rules;
