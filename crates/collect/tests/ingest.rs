@@ -1,0 +1,17 @@
+//! The one integration-test binary of carnet-collect (STYLE.md: one per crate).
+//! Workbooks are generated with rust_xlsxwriter, one messy case per test, plus
+//! the two shared fixtures; hostile containers are crafted with the zip crate.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
+)]
+
+#[path = "ingest/fixtures.rs"]
+mod fixtures;
+#[path = "ingest/limits.rs"]
+mod limits;
+#[path = "ingest/rules.rs"]
+mod rules;
+#[path = "ingest/support.rs"]
+mod support;
