@@ -58,6 +58,8 @@ pub struct Block {
     /// Messages with the indices of their documents in `documents`.
     messages: Vec<(MssMessage, Vec<usize>)>,
     reunion: bool,
+    /// Who writes each kind of event (index: position in `EventKind::ALL`).
+    writers: Vec<Vec<ProfessionalId>>,
 }
 
 pub(crate) fn minute(rng: &mut ChaCha8Rng, from_hour: i32, to_hour: i32) -> i32 {
@@ -105,6 +107,7 @@ impl Block {
             documents: Vec::new(),
             messages: Vec::new(),
             reunion: department == "974",
+            writers: Vec::new(),
         }
     }
 }

@@ -60,9 +60,9 @@ impl DemoParams {
         Self {
             organisation_name: "Fédération Horizons France".into(),
             establishments: 520,
-            capacity_scale: 1.5,
+            capacity_scale: 0.85,
             months: 18,
-            event_rate: 9.0,
+            event_rate: 10.0,
             rich_text: false,
         }
     }

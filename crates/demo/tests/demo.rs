@@ -344,6 +344,9 @@ fn the_large_organisation_streams_valid_lines() {
 #[ignore = "bench size: run with --release --ignored"]
 fn the_large_organisation_has_the_bench_size() {
     let start = std::time::Instant::now();
+    let n = generate(&DemoParams::standard(), 7, TODAY).count();
+    eprintln!("standard: {n} lines in {:?}", start.elapsed());
+    let start = std::time::Instant::now();
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
     let mut bytes = 0usize;
     for line in generate(&DemoParams::large(), 1, TODAY) {

@@ -100,8 +100,31 @@ fn writers(kind: EventKind) -> &'static [Profession] {
 }
 
 impl Block {
-    fn pick_author(&self, rng: &mut ChaCha8Rng, kind: EventKind) -> Option<ProfessionalId> {
-        self.author(rng, writers(kind))
+    /// Same as `author`, from pools computed once per establishment: this runs
+    /// for every event of the bench organisation.
+    fn pick_author(&mut self, rng: &mut ChaCha8Rng, kind: EventKind) -> Option<ProfessionalId> {
+        if self.writers.is_empty() {
+            self.writers = EventKind::ALL
+                .iter()
+                .map(|k| {
+                    let wanted = writers(*k);
+                    let pool: Vec<ProfessionalId> = self
+                        .professionals
+                        .iter()
+                        .filter(|p| wanted.contains(&p.profession))
+                        .map(|p| p.id)
+                        .collect();
+                    if pool.is_empty() {
+                        self.professionals.iter().map(|p| p.id).collect()
+                    } else {
+                        pool
+                    }
+                })
+                .collect();
+        }
+        let index = EventKind::ALL.iter().position(|k| *k == kind)?;
+        let pool = self.writers.get(index)?;
+        (!pool.is_empty()).then(|| pool[rng.random_range(0..pool.len())])
     }
 
     pub(super) fn event(
