@@ -75,6 +75,21 @@ fn damaged(e: impl std::fmt::Display) -> Refusal {
     }
 }
 
+/// Excel's grid: 1 048 576 rows, 16 384 columns. A cell outside was not written
+/// by a spreadsheet, and keeping row numbers inside it keeps `row + 1` exact.
+const MAX_ROW: u32 = 1_048_575;
+const MAX_COL: u32 = 16_383;
+
+/// Runs calamine so that a bug of the parser on a hostile file becomes a
+/// refusal instead of taking the whole server down with it.
+fn guarded<T>(work: impl FnOnce() -> Result<T, Refusal>) -> Result<T, Refusal> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err(Refusal::Damaged {
+            detail: "structure interne incohérente".to_owned(),
+        })
+    })
+}
+
 impl<'a> Book<'a> {
     /// Opens the workbook. `check_container` must have passed: calamine reads the
     /// shared strings and styles here, whose sizes it bounded.
@@ -82,7 +97,7 @@ impl<'a> Book<'a> {
         // The deadline is an operational guard, not domain time: it only stops
         // work on a hostile file, and no result depends on it.
         let started = Instant::now();
-        let xlsx = Xlsx::new(Cursor::new(bytes)).map_err(damaged)?;
+        let xlsx = guarded(|| Xlsx::new(Cursor::new(bytes)).map_err(damaged))?;
         let is_1904 = xlsx.has_1904_epoch();
         let book = Self {
             xlsx,
@@ -116,6 +131,10 @@ impl<'a> Book<'a> {
 
     /// Reads every cell of a sheet, spending the cell and time budget.
     pub(crate) fn load(&mut self, name: &str) -> Result<Grid, Refusal> {
+        guarded(|| self.load_unguarded(name))
+    }
+
+    fn load_unguarded(&mut self, name: &str) -> Result<Grid, Refusal> {
         let mut grid = Grid {
             name: name.to_owned(),
             rows: BTreeMap::new(),
@@ -136,6 +155,13 @@ impl<'a> Book<'a> {
                 });
             }
             let (row, col) = cell.get_position();
+            if row > MAX_ROW || col > MAX_COL {
+                return Err(Refusal::Damaged {
+                    detail: format!(
+                        "cellule hors de la grille d'Excel (ligne {row}, colonne {col})"
+                    ),
+                });
+            }
             let value = match cell.get_value() {
                 DataRef::Empty => continue,
                 DataRef::Int(i) => Value::Number(*i as f64),

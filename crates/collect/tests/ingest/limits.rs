@@ -247,3 +247,94 @@ fn a_workbook_without_a_data_sheet_is_refused_naming_its_sheets() {
     assert!(matches!(r, Refusal::NoDataSheet { .. }), "{r:?}");
     assert!(r.to_string().contains("« Consignes », « Feuil2 »"), "{r}");
 }
+
+#[test]
+fn no_corruption_of_a_workbook_panics() {
+    // Deterministic byte flips over the whole file, central directory included:
+    // each must give a report or a refusal, never a panic.
+    let base = collection_file(table(5));
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..400 {
+        let mut bytes = base.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let at = (state % bytes.len() as u64) as usize;
+            bytes[at] ^= (state >> 32) as u8 | 1;
+        }
+        let _ = read_workbook(&bytes, None, &Limits::default());
+    }
+}
+
+/// The entries of a zip, expanded.
+fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut source = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..source.len() {
+        let mut file = source.by_index(i).unwrap();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        entries.push((file.name().unwrap().into_owned(), data));
+    }
+    entries
+}
+
+/// A zip of these entries, uncompressed.
+fn stored_zip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for (name, data) in entries {
+        out.start_file(name.as_str(), stored).unwrap();
+        out.write_all(data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_cell_outside_the_excel_grid_is_damaged() {
+    let mut entries = entries(&collection_file(table(2)));
+    let sheet = entries
+        .iter_mut()
+        .find(|(n, _)| n == "xl/worksheets/sheet2.xml")
+        .unwrap();
+    let xml = String::from_utf8(sheet.1.clone()).unwrap();
+    assert!(xml.contains(r#"r="L3""#));
+    sheet.1 = xml.replace(r#"r="L3""#, r#"r="L4294967295""#).into_bytes();
+    let r = refusal(&stored_zip(&entries), &Limits::default());
+    assert!(matches!(r, Refusal::Damaged { .. }), "{r:?}");
+}
+
+#[test]
+fn no_corruption_of_the_xml_inside_panics() {
+    let entries = entries(&collection_file(table(5)));
+    let targets = [
+        "xl/worksheets/sheet2.xml",
+        "xl/sharedStrings.xml",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+    ];
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..400 {
+        let target = targets[round % targets.len()];
+        let mut mutated = entries.clone();
+        for (name, data) in &mut mutated {
+            if name == target {
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() % data.len() as u64) as usize;
+                    // Printable bytes, and the characters that matter to XML.
+                    let pool = b"<>/\"=&;0123456789-.Ee rctvs";
+                    data[at] = pool[(next() % pool.len() as u64) as usize];
+                }
+            }
+        }
+        let _ = read_workbook(&stored_zip(&mutated), None, &Limits::default());
+    }
+}
