@@ -49,6 +49,8 @@ pub enum Rule {
     DuplicateRow,
     /// The FINESS is not an establishment of the project.
     NotInProject,
+    /// An establishment of the project has no row in the file.
+    MissingEstablishment,
     /// A count is not an integer ≥ 0.
     Count,
     /// A comment was typed after the number in a count cell.
@@ -76,6 +78,7 @@ impl Rule {
             Rule::DuplicateFiness => "finess-en-double",
             Rule::DuplicateRow => "ligne-en-double",
             Rule::NotInProject => "essms-hors-projet",
+            Rule::MissingEstablishment => "essms-absent",
             Rule::Count => "nombre",
             Rule::CountWithComment => "nombre-avec-commentaire",
             Rule::Consistency => "coherence",

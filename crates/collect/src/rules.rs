@@ -6,10 +6,14 @@
 //! so that one report lists everything to fix. It never drops a row without a
 //! finding, except rows that are entirely empty.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use carnet_core::{Finess, Siret};
 use jiff::civil::Date;
+
+mod across;
+
+pub(crate) use across::file_period;
 
 use crate::ProjectRef;
 use crate::cells::{self, Read, display, french_date, identifier_text};
@@ -41,20 +45,20 @@ pub struct Row {
 /// (SPEC.md §3), so it gets a warning, not an error.
 const LONGEST_USUAL_PERIOD_DAYS: i64 = 184;
 
-struct Ctx<'a> {
-    grid: &'a Grid,
-    layout: &'a Layout,
-    is_1904: bool,
-    findings: &'a mut Vec<Finding>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) grid: &'a Grid,
+    pub(crate) layout: &'a Layout,
+    pub(crate) is_1904: bool,
+    pub(crate) findings: &'a mut Vec<Finding>,
 }
 
 impl Ctx<'_> {
-    fn at(&self, row: u32, field: Field) -> Option<(CellRef, &Value)> {
+    pub(crate) fn at(&self, row: u32, field: Field) -> Option<(CellRef, &Value)> {
         let col = self.layout.column(field)?;
         Some((CellRef::new(row, col), self.grid.get(row, col)))
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         severity: Severity,
         rule: Rule,
@@ -72,7 +76,7 @@ impl Ctx<'_> {
         ));
     }
 
-    fn shown(&self, value: &Value) -> Option<String> {
+    pub(crate) fn shown(&self, value: &Value) -> Option<String> {
         (!value.is_blank()).then(|| display(value, self.is_1904))
     }
 
@@ -139,7 +143,7 @@ pub(crate) fn check(
                 .to_owned(),
         );
     }
-    check_across_rows(&mut ctx, &rows, project);
+    across::check(&mut ctx, &rows, project);
     rows
 }
 
@@ -511,204 +515,4 @@ fn check_period(ctx: &mut Ctx<'_>, row: &mut Row) {
             ),
         );
     }
-}
-
-fn first_cell(ctx: &Ctx<'_>, r: u32) -> CellRef {
-    CellRef::new(r, ctx.layout.columns.values().copied().min().unwrap_or(0))
-}
-
-fn check_across_rows(ctx: &mut Ctx<'_>, rows: &[Row], project: Option<&ProjectRef>) {
-    same_galis(ctx, rows, project);
-    same_siret(ctx, rows, project);
-    let duplicates = duplicate_rows(ctx, rows);
-    unique_finess(ctx, rows, project, &duplicates);
-    one_period(ctx, rows);
-}
-
-fn same_galis(ctx: &mut Ctx<'_>, rows: &[Row], project: Option<&ProjectRef>) {
-    let reference = match project {
-        Some(p) => Some((p.galis.clone(), "celle du projet".to_owned())),
-        None => rows.iter().find_map(|r| {
-            r.galis
-                .clone()
-                .map(|g| (g, format!("celle de la ligne {}", r.row)))
-        }),
-    };
-    let Some((expected, whose)) = reference else {
-        return;
-    };
-    for row in rows {
-        if let Some(galis) = &row.galis
-            && galis.trim() != expected.trim()
-            && let Some((at, _)) = ctx.at(row.row - 1, Field::Galis)
-        {
-            ctx.push(
-                Severity::Erreur,
-                Rule::Galis,
-                at,
-                Some(galis.clone()),
-                format!(
-                    "Référence GALIS différente de {whose} (« {expected} ») : un fichier ne porte qu'un projet"
-                ),
-            );
-        }
-    }
-}
-
-fn same_siret(ctx: &mut Ctx<'_>, rows: &[Row], project: Option<&ProjectRef>) {
-    let reference = match project {
-        Some(p) => Some((
-            p.siret.clone(),
-            "celui du porteur déclaré dans GALIS".to_owned(),
-        )),
-        None => rows.iter().find_map(|r| {
-            r.siret
-                .clone()
-                .map(|s| (s, format!("celui de la ligne {}", r.row)))
-        }),
-    };
-    let Some((expected, whose)) = reference else {
-        return;
-    };
-    for row in rows {
-        if let Some(siret) = &row.siret
-            && *siret != expected
-            && let Some((at, _)) = ctx.at(row.row - 1, Field::Siret)
-        {
-            ctx.push(
-                Severity::Erreur,
-                Rule::Siret,
-                at,
-                Some(siret.to_string()),
-                format!("SIRET du porteur différent de {whose} (« {expected} »)"),
-            );
-        }
-    }
-}
-
-/// Rows identical to an earlier one in every recognised column. Returns their
-/// row numbers so that the FINESS rule does not report them a second time.
-fn duplicate_rows(ctx: &mut Ctx<'_>, rows: &[Row]) -> Vec<u32> {
-    let mut seen: HashMap<Vec<String>, u32> = HashMap::new();
-    let mut duplicates = Vec::new();
-    let columns: Vec<u32> = ctx.layout.columns.values().copied().collect();
-    for row in rows {
-        let r = row.row - 1;
-        let key: Vec<String> = columns
-            .iter()
-            .map(|c| display(ctx.grid.get(r, *c), ctx.is_1904).trim().to_owned())
-            .collect();
-        match seen.get(&key) {
-            Some(first) => {
-                let at = first_cell(ctx, r);
-                ctx.push(
-                    Severity::Erreur,
-                    Rule::DuplicateRow,
-                    at,
-                    None,
-                    format!(
-                        "la ligne {} est identique à la ligne {first} : supprimez le doublon",
-                        row.row
-                    ),
-                );
-                duplicates.push(row.row);
-            }
-            None => {
-                seen.insert(key, row.row);
-            }
-        }
-    }
-    duplicates
-}
-
-fn unique_finess(
-    ctx: &mut Ctx<'_>,
-    rows: &[Row],
-    project: Option<&ProjectRef>,
-    duplicates: &[u32],
-) {
-    let mut first: HashMap<&Finess, u32> = HashMap::new();
-    for row in rows {
-        let Some(finess) = &row.finess else {
-            continue;
-        };
-        let Some((at, _)) = ctx.at(row.row - 1, Field::Finess) else {
-            continue;
-        };
-        if let Some(p) = project
-            && !p.establishments.contains(finess)
-        {
-            ctx.push(
-                Severity::Erreur,
-                Rule::NotInProject,
-                at,
-                Some(finess.to_string()),
-                format!(
-                    "l'ESSMS {finess} ne fait pas partie des établissements du projet {} : \
-                     retirez la ligne ou demandez à l'ARS de mettre le projet à jour",
-                    p.galis
-                ),
-            );
-        }
-        match first.get(finess) {
-            Some(&earlier) if !duplicates.contains(&row.row) => ctx.push(
-                Severity::Erreur,
-                Rule::DuplicateFiness,
-                at,
-                Some(finess.to_string()),
-                format!(
-                    "FINESS déjà déclaré ligne {earlier} : un ESSMS n'a qu'une ligne par fichier"
-                ),
-            ),
-            Some(_) => {}
-            None => {
-                first.insert(finess, row.row);
-            }
-        }
-    }
-}
-
-/// A file declares one period (the declaration is per project and period).
-fn one_period(ctx: &mut Ctx<'_>, rows: &[Row]) {
-    let mut reference: Option<(Date, Date, u32)> = None;
-    for row in rows {
-        let (Some(start), Some(end)) = (row.start, row.end) else {
-            continue;
-        };
-        match reference {
-            None => reference = Some((start, end, row.row)),
-            Some((s, e, first)) if (s, e) != (start, end) => {
-                let col = if s != start { Field::Start } else { Field::End };
-                if let Some((at, cell)) = ctx.at(row.row - 1, col) {
-                    let shown = ctx.shown(cell);
-                    ctx.push(
-                        Severity::Erreur,
-                        Rule::Period,
-                        at,
-                        shown,
-                        format!(
-                            "période du {} au {} différente de celle de la ligne {first} (du {} au {}) : \
-                             un fichier ne déclare qu'une période ; envoyez un fichier par période",
-                            french_date(start),
-                            french_date(end),
-                            french_date(s),
-                            french_date(e)
-                        ),
-                    );
-                }
-            }
-            Some(_) => {}
-        }
-    }
-}
-
-/// The single period of the file, when every row agrees.
-pub(crate) fn file_period(rows: &[Row]) -> Option<(Date, Date)> {
-    let mut periods = rows.iter().map(|r| (r.start, r.end));
-    let (Some(start), Some(end)) = periods.next()? else {
-        return None;
-    };
-    periods
-        .all(|p| p == (Some(start), Some(end)))
-        .then_some((start, end))
 }

@@ -69,3 +69,14 @@ fn the_fixture_against_a_project_missing_one_establishment() {
 fn print_the_practice_fixture_report() {
     print!("{}", check(AS_IN_PRACTICE).report.to_text());
 }
+
+#[test]
+#[ignore = "timing, run with --release: reads the practice fixture 2 000 times"]
+fn time_two_thousand_reads() {
+    let started = std::time::Instant::now();
+    for _ in 0..2000 {
+        let checked = check(AS_IN_PRACTICE);
+        assert_eq!(checked.rows.len(), 15);
+    }
+    println!("2 000 lectures : {:?}", started.elapsed());
+}

@@ -441,3 +441,11 @@ fn a_header_without_rows_is_an_error() {
     let checked = check(&collection_file(table(0)));
     assert_findings(&checked, &[("A1", Rule::Mandatory, E)]);
 }
+
+#[test]
+fn an_establishment_of_the_project_without_a_row_is_a_warning() {
+    let checked = check_for(&collection_file(table(2)), &project(3));
+    assert_findings(&checked, &[("", Rule::MissingEstablishment, W)]);
+    assert!(checked.report.findings[0].message.contains(&finess(2)));
+    assert!(checked.accept().is_ok());
+}
