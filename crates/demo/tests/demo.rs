@@ -193,6 +193,7 @@ fn the_standard_organisation_has_the_expected_size_and_variety() {
     let mut plan_statuses = HashSet::new();
     let mut dmp = HashSet::new();
     let (mut objections, mut cancelled, mut rpps, mut temporary_absences) = (0, 0, 0, 0);
+    let (mut coordination, mut attachments, mut paused) = (0, 0, 0);
     for line in lines {
         match line {
             Line::Organisation(o) => assert!(o.demo && o.finess_ej.is_some()),
@@ -210,7 +211,18 @@ fn the_standard_organisation_has_the_expected_size_and_variety() {
             Line::Stay(s) => {
                 temporary_absences += usize::from(s.end_kind == Some(EndKind::AbsenceTemporaire));
             }
-            Line::CarePlan(c) => plan_statuses.extend(c.history.iter().map(|h| h.status)),
+            Line::CarePlan(c) => {
+                plan_statuses.extend(c.history.iter().map(|h| h.status));
+                paused += usize::from(
+                    c.history
+                        .iter()
+                        .any(|h| h.status == CarePlanStatus::EnPause),
+                );
+            }
+            Line::Message(m) => {
+                coordination += usize::from(m.person_id.is_none());
+                attachments += usize::from(!m.document_ids.is_empty());
+            }
             Line::Appointment(a) => {
                 cancelled += usize::from(a.status == AppointmentStatus::Annule);
             }
@@ -227,6 +239,7 @@ fn the_standard_organisation_has_the_expected_size_and_variety() {
     assert_eq!(plan_statuses.len(), 4, "{plan_statuses:?}");
     assert!(dmp.contains(&DmpStatus::Accepte) && dmp.contains(&DmpStatus::Rejete));
     assert!(objections > 0 && cancelled > 0 && rpps > 0 && temporary_absences > 0);
+    assert!(coordination > 0 && attachments > 0 && paused > 0);
 }
 
 #[test]

@@ -2,7 +2,6 @@
 
 use super::*;
 
-const PAUSE_REASONS: &[&str] = &["hospitalisation", "souhait de la personne", "réévaluation"];
 const EVALUATIONS: &[&str] = &[
     "Objectif atteint.",
     "Objectif partiellement atteint, à poursuivre.",
@@ -102,7 +101,6 @@ impl Block {
             let participants = (0..rng.random_range(3..5))
                 .map(|_| (*pick(rng, texts::PARTICIPANTS)).to_owned())
                 .collect();
-            let _ = PAUSE_REASONS;
             self.care_plans.push(CarePlan {
                 id: CarePlanId(0),
                 organisation_id: ORGANISATION_ID,
@@ -505,6 +503,48 @@ impl Block {
                     document_ids: Vec::new(),
                 },
                 documents,
+            ));
+        }
+    }
+}
+
+const COORDINATION_SUBJECTS: &[&str] = &[
+    "Réunion de coordination territoriale",
+    "Planning des astreintes médicales",
+    "Convention de partenariat avec l'hôpital",
+    "Invitation à la commission des admissions",
+];
+
+impl Block {
+    /// Messages about no one in particular: coordination with partners.
+    pub(super) fn coordination_messages(&mut self, rng: &mut ChaCha8Rng) {
+        let Some(sender) = self
+            .professionals
+            .iter()
+            .find(|p| p.mss_address.is_some())
+            .map(|p| p.id)
+        else {
+            return;
+        };
+        let rate = self.template.usage.messages / 15.0;
+        let from = self.window_start.max(self.adoption);
+        let mut t = f64::from(from) + wait(rng, rate);
+        while t < f64::from(self.horizon + 1) {
+            let day = t as i32;
+            t += wait(rng, rate);
+            self.messages.push((
+                MssMessage {
+                    id: MessageId(0),
+                    organisation_id: ORGANISATION_ID,
+                    establishment_id: self.establishment_id,
+                    person_id: None,
+                    sender_id: Some(sender),
+                    sent_at: self.clock.at(day, minute(rng, 9, 18)),
+                    recipients: vec![(*pick(rng, texts::MSS_RECIPIENTS)).to_owned()],
+                    subject: (*pick(rng, COORDINATION_SUBJECTS)).to_owned(),
+                    document_ids: Vec::new(),
+                },
+                Vec::new(),
             ));
         }
     }

@@ -204,6 +204,7 @@ impl Block {
         for index in 0..self.stays.len() {
             self.stay_records(rng, index);
         }
+        self.coordination_messages(rng);
     }
 
     fn stay_records(&mut self, rng: &mut ChaCha8Rng, index: usize) {
@@ -248,16 +249,6 @@ impl Block {
                     "Consultation du dossier".into(),
                 );
                 t += wait(rng, 0.01);
-            }
-            if start >= from && rng.random_bool(0.5) {
-                self.document(
-                    rng,
-                    person_index,
-                    DocumentType::DocumentSocial,
-                    "Contrat de séjour",
-                    start,
-                    false,
-                );
             }
             return;
         }
