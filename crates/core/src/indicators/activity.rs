@@ -109,7 +109,20 @@ impl Mark {
         if let Some(kind) = code.strip_prefix("EVT:") {
             return EventKind::from_code(kind).map(|k| Mark::Activity(ActivitySource::Event(k)));
         }
-        Mark::all().into_iter().find(|m| m.code() == code)
+        // A plain match: the store parses this for every index row it reads.
+        Some(match code {
+            "DOCUMENT" => Mark::Activity(ActivitySource::DocumentAdded),
+            "PP_STATUT" => Mark::Activity(ActivitySource::CarePlanStatusChange),
+            "RDV_TERMINE" => Mark::Activity(ActivitySource::AppointmentDone),
+            "MSS_MESSAGE" => Mark::Activity(ActivitySource::MssMessage),
+            "DMP_ENVOI" => Mark::Activity(ActivitySource::DmpSubmission),
+            "AGENDA" => Mark::Appointment,
+            "AGENDA_ANNULE" => Mark::AppointmentCancelled,
+            "DMP_ACCEPTE" => Mark::DmpAccepted,
+            "DMP_REJETE" => Mark::DmpRejected,
+            "DMP_EN_ATTENTE" => Mark::DmpPending,
+            _ => return None,
+        })
     }
 
     pub fn all() -> Vec<Mark> {
@@ -207,7 +220,7 @@ pub struct StaySpan {
 /// A status of a projet personnalisé in force from the local day `from` to
 /// `until` (both included; `None`: still in force). A status in force for
 /// part of a day counts on that day ("during the period", SPEC.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CarePlanSpan {
     pub care_plan_id: CarePlanId,
@@ -253,6 +266,54 @@ pub struct EstablishmentActivity {
     /// MSSanté messages sent by the establishment, per local day (with or
     /// without a person).
     pub mss_messages: Vec<DayCount>,
+}
+
+impl RecordActivity {
+    /// A canonical form, to compare the store's index with `derive_activity`
+    /// (DESIGN.md §4.3, STYLE.md "a verify() that checks invariants"): stays
+    /// and spans sorted, index rows merged per (month, mark), empty rows
+    /// dropped.
+    pub fn normalize(&mut self) {
+        self.stays.sort();
+        self.stays.dedup();
+        self.care_plans.sort();
+        self.care_plans.dedup();
+        let mut rows: BTreeMap<(Month, Mark), u32> = BTreeMap::new();
+        for row in &self.days {
+            *rows.entry((row.month, row.mark)).or_default() |= row.days & month_bits(row.month);
+        }
+        self.days = rows
+            .into_iter()
+            .filter(|&(_, days)| days != 0)
+            .map(|((month, mark), days)| MonthDays { month, mark, days })
+            .collect();
+    }
+}
+
+impl EstablishmentActivity {
+    /// A canonical form (see `RecordActivity::normalize`): records sorted by
+    /// person, message counts summed per day, zero counts dropped.
+    pub fn normalize(&mut self) {
+        self.records.sort_by_key(|r| r.person_id);
+        for record in &mut self.records {
+            record.normalize();
+        }
+        let mut per_day: BTreeMap<Date, u32> = BTreeMap::new();
+        for c in &self.mss_messages {
+            let total = per_day.entry(c.day).or_default();
+            *total = total.saturating_add(c.count);
+        }
+        self.mss_messages = per_day
+            .into_iter()
+            .filter(|&(_, count)| count != 0)
+            .map(|(day, count)| DayCount { day, count })
+            .collect();
+    }
+}
+
+/// Bits of the days that exist in `month`.
+fn month_bits(month: Month) -> u32 {
+    month.mask(month.first_day(), month.last_day())
 }
 
 /// The marks of an event: its kind on its local day.
@@ -393,8 +454,9 @@ struct RecordParts {
 }
 
 /// The straightforward computation from raw rows: the engine's input for one
-/// establishment, built without any index. A record exists for every person
-/// with a stay or any dated row in the establishment.
+/// establishment, built without any index, in canonical form (`normalize`).
+/// A record exists for every person with a stay or any dated row in the
+/// establishment (an MSSanté message without a person makes no record).
 pub fn derive_activity(
     establishment: &Establishment,
     raw: &RawRecords<'_>,
@@ -461,7 +523,7 @@ pub fn derive_activity(
             })
         })
         .collect();
-    Ok(EstablishmentActivity {
+    let mut activity = EstablishmentActivity {
         establishment_id: here,
         finess: establishment.finess.clone(),
         name: establishment.name.clone(),
@@ -471,5 +533,7 @@ pub fn derive_activity(
             .into_iter()
             .map(|(day, count)| DayCount { day, count })
             .collect(),
-    })
+    };
+    activity.normalize();
+    Ok(activity)
 }

@@ -43,6 +43,34 @@ pub struct Figures {
     pub e_parcours_exchanges: Option<u64>,
 }
 
+impl Figures {
+    /// The figures with their French labels, in the order of SPEC.md §3
+    /// (for tables, the proof and the CSV). `None`: not measured.
+    pub fn table(&self) -> [(&'static str, Option<u64>); 10] {
+        [
+            ("Dossiers informatisés", Some(self.records)),
+            ("Dossiers ouverts", Some(self.open_records)),
+            ("DUI actifs", Some(self.active_records)),
+            (
+                "Personnes accompagnées (file active)",
+                Some(self.accompanied_persons),
+            ),
+            (
+                "DUI avec projet personnalisé",
+                Some(self.active_with_care_plan),
+            ),
+            (
+                "DUI avec au moins un événement d'agenda",
+                Some(self.active_with_appointment),
+            ),
+            ("DMP alimentés", Some(self.dmp_fed_persons)),
+            ("Messages envoyés via la MSSanté", Some(self.mss_messages)),
+            ("Imports de e-prescriptions", self.e_prescription_imports),
+            ("Échanges e-parcours", self.e_parcours_exchanges),
+        ]
+    }
+}
+
 /// Whether a rate reaches its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -133,6 +161,23 @@ pub struct Rates {
 }
 
 impl Rates {
+    /// The rates with their French names, in the order of SPEC.md §3.
+    pub fn table(&self) -> [(&'static str, &Rate); 5] {
+        [
+            ("Taux de dossiers actifs", &self.active),
+            (
+                "Taux de dossiers actifs avec projet personnalisé",
+                &self.care_plan,
+            ),
+            (
+                "Taux de dossiers actifs avec événement d'agenda",
+                &self.appointment,
+            ),
+            ("Taux d'utilisation du DMP", &self.dmp),
+            ("Taux d'utilisation de la MSSanté", &self.mss),
+        ]
+    }
+
     pub fn new(f: &Figures, rules: &RuleSet) -> Self {
         let t = rules.targets;
         Self {
@@ -225,13 +270,12 @@ pub fn explain(
     rules.validate()?;
     let ctx = Context::new(rules, period);
     let evaluated = ctx.evaluate(establishment)?;
-    let records = establishment
+    let mut records: Vec<_> = establishment
         .records
         .iter()
         .zip(&evaluated.counted)
         .map(|(r, &counted)| ctx.explain_record(r, counted))
-        .collect::<Vec<_>>();
-    let mut records = records;
+        .collect();
     records.sort_by_key(|r| r.person_id);
     let explanation = EstablishmentExplanation {
         establishment_id: establishment.establishment_id,

@@ -64,9 +64,20 @@ impl Month {
         Self::new(year, month).ok()
     }
 
-    /// A number that grows by one each month (handy as an index key).
+    /// A number that grows by one each month (handy as an index key):
+    /// `year × 12 + month − 1`.
     pub fn ordinal(self) -> i32 {
         i32::from(self.year) * 12 + i32::from(self.month) - 1
+    }
+
+    /// The month of an `ordinal`.
+    pub fn from_ordinal(ordinal: i32) -> Result<Self, IndicatorError> {
+        let bad = || IndicatorError::InvalidMonth {
+            value: ordinal.to_string(),
+        };
+        let year = i16::try_from(ordinal.div_euclid(12)).map_err(|_| bad())?;
+        let month = i8::try_from(ordinal.rem_euclid(12) + 1).map_err(|_| bad())?;
+        Self::new(year, month)
     }
 
     /// Bits of the days of this month that fall in `[from, to]` (both included).

@@ -47,6 +47,13 @@ fn period_months_span_year_boundaries() {
     );
     assert!("2024-13".parse::<Month>().is_err());
     assert!("24-01".parse::<Month>().is_err());
+    for m in p.months() {
+        assert_eq!(Month::from_ordinal(m.ordinal()).unwrap(), m);
+    }
+    assert_eq!(
+        Month::from_ordinal(2024 * 12).unwrap().to_string(),
+        "2024-01"
+    );
 }
 
 #[test]

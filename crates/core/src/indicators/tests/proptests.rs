@@ -330,6 +330,10 @@ proptest! {
         rules.business_sources.document_added = documents_count;
 
         let x = w.explain_with(&rules, &est, p);
+        let derived = w.activity(&est);
+        let mut normal = derived.clone();
+        normal.normalize();
+        prop_assert_eq!(&normal, &derived, "derive_activity gives the canonical form");
 
         let days: Vec<(Timestamp, Timestamp)> = (0..=len)
             .map(|i| {

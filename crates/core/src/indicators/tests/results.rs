@@ -219,11 +219,22 @@ fn index_rows_split_per_day_and_unordered_give_the_same_result() {
         rows.reverse();
         record.days = rows;
     }
+    split.records.reverse();
     let rules = RuleSet::default();
     let p = period(date(2023, 12, 15), date(2024, 3, 31));
     assert_eq!(
         explain(&rules, p, &whole).unwrap(),
         explain(&rules, p, &split).unwrap()
+    );
+    // The canonical form makes the index and the raw derivation comparable.
+    assert_ne!(split, whole);
+    split.normalize();
+    let mut normal = whole.clone();
+    normal.normalize();
+    assert_eq!(split, normal);
+    assert_eq!(
+        normal, whole,
+        "derive_activity already gives the canonical form"
     );
 }
 
@@ -248,4 +259,82 @@ fn mark_indexes_are_distinct_and_fit_the_bitset() {
         assert!(mark.index() < 128);
         assert!(seen.insert(mark.index()), "{mark:?}");
     }
+}
+
+#[test]
+fn figures_and_rates_tables_follow_the_spec_order() {
+    let x = mixed_world().explain(&paris(), march_2024());
+    let figures = x.result.figures.table();
+    assert_eq!(figures[2], ("DUI actifs", Some(2)));
+    assert_eq!(figures[8].1, None);
+    let rates = x.result.rates.table();
+    assert_eq!(rates[0].0, "Taux de dossiers actifs");
+    assert_eq!(rates[0].1.display(), "66,6 %");
+}
+
+/// The engine alone on the bench's shape: 500 establishments × 100 records,
+/// 6 months of index rows, a 3-month period. Run with
+/// `cargo test --release -p carnet-core engine_speed -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing, run by hand in release"]
+fn engine_speed_on_500_establishments_of_100_records() {
+    let kinds = [
+        Mark::Activity(ActivitySource::Event(EventKind::Transmission)),
+        Mark::Activity(ActivitySource::Event(EventKind::Soin)),
+        Mark::Activity(ActivitySource::Event(EventKind::Consultation)),
+        Mark::Appointment,
+        Mark::DmpAccepted,
+    ];
+    let establishments: Vec<EstablishmentActivity> = (0..500i64)
+        .map(|e| EstablishmentActivity {
+            establishment_id: EstablishmentId(e),
+            finess: "330780495".parse().unwrap(),
+            name: format!("ESSMS {e}"),
+            time_zone: PARIS.to_owned(),
+            records: (0..100i64)
+                .map(|p| RecordActivity {
+                    person_id: PersonId(e * 1000 + p),
+                    exists_from: date(2023, 1, 1),
+                    stays: vec![StaySpan {
+                        start: date(2023, 1, 1),
+                        end: (p % 10 == 0).then(|| date(2024, 2, 1)),
+                    }],
+                    care_plans: vec![CarePlanSpan {
+                        care_plan_id: CarePlanId(p),
+                        status: CarePlanStatus::EnCours,
+                        from: date(2023, 2, 1),
+                        until: None,
+                    }],
+                    days: (1..=6i8)
+                        .flat_map(|m| {
+                            kinds.iter().map(move |&mark| MonthDays {
+                                month: Month::new(2024, m).unwrap(),
+                                mark,
+                                days: (p as u32).wrapping_mul(2_654_435_761) >> (m as u32 + 3),
+                            })
+                        })
+                        .collect(),
+                })
+                .collect(),
+            mss_messages: vec![DayCount {
+                day: date(2024, 3, 3),
+                count: 12,
+            }],
+        })
+        .collect();
+    let rules = RuleSet::default();
+    let p = period(date(2024, 2, 1), date(2024, 4, 30));
+    let mut best = std::time::Duration::MAX;
+    for _ in 0..10 {
+        let started = std::time::Instant::now();
+        let report = compute(&rules, p, &establishments).unwrap();
+        best = best.min(started.elapsed());
+        assert_eq!(report.establishments.len(), 500);
+    }
+    println!("compute, 50 000 records, 3 months: {best:?}");
+    let started = std::time::Instant::now();
+    for e in &establishments {
+        explain(&rules, p, e).unwrap();
+    }
+    println!("explain, 50 000 records: {:?}", started.elapsed());
 }
