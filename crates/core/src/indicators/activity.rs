@@ -11,6 +11,22 @@
 //! The functions `*_marks` map one raw row to its marks: the store calls them
 //! on each write, and `derive_activity` calls them over all raw rows (the
 //! straightforward computation the index is checked against).
+//!
+//! Keeping the index (store side), in the write's transaction:
+//! - insert of an event, document, appointment, message, care-plan change:
+//!   for each `DayMark` of the row, OR `day_bit(day)` into the row
+//!   (record, `Month::of(day)`, `mark.code()`); lower `exists_from` if the day
+//!   is earlier;
+//! - update or delete (appointment cancelled, DMP answer, event removed or
+//!   re-dated): a bit cannot be decremented, so recompute the affected
+//!   (record, month) rows from that record's raw rows of the month with the
+//!   same `*_marks` functions and `fold_marks`;
+//! - stays: one `StaySpan` per stay; care plans: replace the plan's spans by
+//!   `care_plan_spans(plan)` on each status change;
+//! - MSSanté: add 1 to (establishment, local day) per message sent.
+//!
+//! `EstablishmentActivity::normalize` puts the index's answer in the canonical
+//! form `derive_activity` returns, so a `verify()` can compare them with `==`.
 
 use super::IndicatorError;
 use super::period::{Month, day_bit, local_day, time_zone};

@@ -126,7 +126,8 @@ impl Reason {
             Reason::OnlyTechnicalChanges { sources } => {
                 let kinds: Vec<&str> = sources.iter().map(|s| s.label()).collect();
                 format!(
-                    "seulement des modifications techniques pendant la période ({})",
+                    "seulement des modifications techniques, non retenues comme événements \
+                     métier, pendant la période ({})",
                     kinds.join(", ")
                 )
             }

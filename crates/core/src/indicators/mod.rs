@@ -42,7 +42,11 @@ use jiff::civil::Date;
 /// Why indicators cannot be computed. The `Display` text is French.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IndicatorError {
-    #[error("période invalide : la fin ({to}) précède le début ({from})")]
+    #[error(
+        "période invalide : la fin ({}) précède le début ({})",
+        french_date(*.to),
+        french_date(*.from)
+    )]
     PeriodReversed { from: Date, to: Date },
     #[error("mois « {value} » invalide (format AAAA-MM attendu)")]
     InvalidMonth { value: String },
