@@ -25,7 +25,7 @@ pub const TRANSMISSION_ELDERLY: &[&str] = &[
     "Refus de la toilette ce matin, retentée à 10 h avec succès.",
     "A reçu la visite de sa fille cet après-midi, très contente.",
     "Se plaint de douleurs au genou droit, paracétamol donné selon prescription.",
-    "Somnolente en fin de matinée, constantes normales.",
+    "Somnolence en fin de matinée, constantes normales.",
     "A participé à l'atelier mémoire, bonne humeur.",
     "Appétit diminué depuis deux jours, à surveiller.",
     "Chute sans gravité dans la chambre à 6 h, pas de douleur, médecin prévenu.",
@@ -202,52 +202,123 @@ pub const CANCEL_REASONS: &[&str] = &[
     "Personne malade",
 ];
 
-pub const CARE_PLAN_OBJECTIVES: &[(&str, &str)] = &[
-    (
-        "Maintenir l'autonomie pour la toilette",
-        "Stimulation quotidienne lors de la toilette du matin",
-    ),
-    (
-        "Favoriser les liens familiaux",
-        "Appel vidéo hebdomadaire avec la famille",
-    ),
-    (
-        "Prévenir les chutes",
-        "Séances de gymnastique douce deux fois par semaine",
-    ),
-    (
-        "Développer la communication",
-        "Utilisation d'un classeur de pictogrammes",
-    ),
-    (
-        "Accéder à un emploi en milieu ordinaire",
-        "Stage de découverte en entreprise",
-    ),
-    (
-        "Gérer son budget",
-        "Accompagnement mensuel aux courses et aux comptes",
-    ),
-    (
-        "Participer à la vie sociale",
-        "Inscription à une activité de loisir extérieure",
-    ),
-    (
-        "Améliorer l'alimentation",
-        "Suivi du poids mensuel et adaptation des menus",
-    ),
-    (
-        "Apprendre à utiliser les transports en commun",
-        "Trajets accompagnés puis en autonomie",
-    ),
-    (
-        "Préparer l'orientation après l'IME",
-        "Visites d'ESAT et de foyers",
-    ),
-    (
-        "Trouver un logement autonome",
-        "Dossier de demande de logement social",
-    ),
-];
+/// Objectives of a projet personnalisé, with one action each, by audience.
+pub fn objectives(audience: Audience) -> &'static [(&'static str, &'static str)] {
+    match audience {
+        Audience::Elderly => &[
+            (
+                "Maintenir l'autonomie pour la toilette",
+                "Stimulation quotidienne lors de la toilette du matin",
+            ),
+            (
+                "Favoriser les liens familiaux",
+                "Appel vidéo hebdomadaire avec la famille",
+            ),
+            (
+                "Prévenir les chutes",
+                "Séances de gymnastique douce deux fois par semaine",
+            ),
+            (
+                "Améliorer l'alimentation",
+                "Suivi du poids mensuel et adaptation des menus",
+            ),
+            (
+                "Participer à la vie sociale",
+                "Participation aux animations de l'après-midi",
+            ),
+        ],
+        Audience::Child => &[
+            (
+                "Développer la communication",
+                "Utilisation d'un classeur de pictogrammes",
+            ),
+            (
+                "Gagner en autonomie pour les repas",
+                "Apprentissage de l'usage des couverts en atelier",
+            ),
+            (
+                "Préparer l'orientation après l'IME",
+                "Visites d'ESAT et de foyers",
+            ),
+            (
+                "Favoriser la scolarisation",
+                "Temps d'inclusion en classe ordinaire deux matinées par semaine",
+            ),
+            (
+                "Apprendre à gérer ses émotions",
+                "Séances hebdomadaires avec la psychologue",
+            ),
+        ],
+        Audience::Work => &[
+            (
+                "Accéder à un emploi en milieu ordinaire",
+                "Stage de découverte en entreprise",
+            ),
+            (
+                "Développer de nouvelles compétences",
+                "Formation à la conduite d'autolaveuse",
+            ),
+            (
+                "Apprendre à utiliser les transports en commun",
+                "Trajets accompagnés puis en autonomie",
+            ),
+            (
+                "Gérer son budget",
+                "Accompagnement mensuel aux courses et aux comptes",
+            ),
+        ],
+        Audience::Residential => &[
+            (
+                "Participer à la vie sociale",
+                "Inscription à une activité de loisir extérieure",
+            ),
+            (
+                "Favoriser les liens familiaux",
+                "Week-end mensuel en famille préparé avec l'équipe",
+            ),
+            (
+                "Maintenir les acquis moteurs",
+                "Séances de balnéothérapie hebdomadaires",
+            ),
+            (
+                "Développer la communication",
+                "Utilisation d'un classeur de pictogrammes",
+            ),
+        ],
+        Audience::Home => &[
+            (
+                "Rester à domicile en sécurité",
+                "Aménagement de la salle de bains avec l'ergothérapeute",
+            ),
+            (
+                "Gérer son budget",
+                "Accompagnement mensuel aux courses et aux comptes",
+            ),
+            (
+                "Maintenir l'autonomie pour la toilette",
+                "Aide partielle au lever trois fois par semaine",
+            ),
+            (
+                "Accéder aux soins",
+                "Accompagnement aux rendez-vous médicaux",
+            ),
+        ],
+        Audience::Social => &[
+            (
+                "Trouver un logement autonome",
+                "Dossier de demande de logement social",
+            ),
+            (
+                "Accéder à un emploi",
+                "Rendez-vous réguliers avec France Travail",
+            ),
+            (
+                "Ouvrir ses droits",
+                "Constitution du dossier RSA et complémentaire santé",
+            ),
+        ],
+    }
+}
 
 pub const PARTICIPANTS: &[&str] = &[
     "La personne",

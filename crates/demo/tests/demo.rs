@@ -364,7 +364,7 @@ fn the_large_organisation_has_the_bench_size() {
     let mut bytes = 0usize;
     for line in generate(&DemoParams::large(), 1, TODAY) {
         *counts.entry(kind(&line)).or_default() += 1;
-        if counts["header"] == 1 && counts.get("event").is_some_and(|n| n % 50 == 0) {
+        if counts["header"] == 1 && counts.get("event").is_some_and(|n| n.is_multiple_of(50)) {
             bytes += line.to_json().len();
         }
     }
@@ -376,4 +376,17 @@ fn the_large_organisation_has_the_bench_size() {
     assert!(counts["establishment"] >= 500);
     assert!(counts["person"] >= 50_000);
     assert!(counts["event"] >= 20_000_000);
+}
+
+#[test]
+#[ignore = "prints a sample of each line type"]
+fn peek() {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for line in standard() {
+        let n = seen.entry(kind(line)).or_default();
+        *n += 1;
+        if *n <= 3 || (kind(line) == "event" && n.is_multiple_of(9000)) {
+            println!("{}", line.to_json());
+        }
+    }
 }

@@ -88,7 +88,7 @@ impl Block {
             let year = self.clock.date(t0).year();
             let objectives = (0..rng.random_range(2..4))
                 .map(|_| {
-                    let (text, action) = *pick(rng, texts::CARE_PLAN_OBJECTIVES);
+                    let (text, action) = *pick(rng, texts::objectives(self.template.audience));
                     Objective {
                         text: text.into(),
                         actions: vec![action.into()],
@@ -229,7 +229,11 @@ impl Block {
         if eligible {
             let sent_day = day + rng.random_range(0..3);
             if sent_day <= self.horizon {
-                let at = self.clock.at(sent_day, minute(rng, 10, 19));
+                // Sent after it was added, the same day or a little later.
+                let at = self
+                    .clock
+                    .at(sent_day, minute(rng, 10, 19))
+                    .max(added_at + jiff::SignedDuration::from_mins(rng.random_range(5..240)));
                 dmp_status = if sent_day >= -1 {
                     DmpStatus::Envoye
                 } else {
