@@ -22,8 +22,11 @@ pub(super) fn flag(indicator: Indicator) -> u8 {
     }
 }
 
-fn bit(mark: Mark) -> u128 {
-    1u128 << mark.index()
+// Marks are kept in a u64: event kinds plus 10 other marks must fit.
+const _: () = assert!(crate::model::EventKind::ALL.len() + 10 <= 64);
+
+fn bit(mark: Mark) -> u64 {
+    1u64 << mark.index()
 }
 
 /// One establishment evaluated: the counted flags of each record, in the
@@ -42,9 +45,9 @@ pub(super) struct Context<'a> {
     /// Bits of the period's days, per month from `first_month`.
     masks: Vec<u32>,
     /// Marks that are business events under the rule set.
-    business: u128,
+    business: u64,
     /// All activity marks (business or technical).
-    activity: u128,
+    activity: u64,
 }
 
 impl<'a> Context<'a> {
@@ -91,7 +94,7 @@ impl<'a> Context<'a> {
     }
 
     /// The marks present on at least one day of the period.
-    fn present(&self, record: &RecordActivity) -> u128 {
+    fn present(&self, record: &RecordActivity) -> u64 {
         let mut present = 0;
         let base = self.first_month.ordinal();
         for row in &record.days {

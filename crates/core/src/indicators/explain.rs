@@ -289,13 +289,25 @@ impl CountedRecords {
 /// sorted ascending, each written in decimal and followed by `\n`. Anyone can
 /// recompute it from the list (`printf '12\n40\n' | sha256sum`).
 pub fn record_list_sha256(person_ids: &[PersonId]) -> String {
-    let mut sorted = person_ids.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
+    use std::fmt::Write;
+    let strictly_sorted = person_ids.windows(2).all(|w| w[0] < w[1]);
+    let owned;
+    let ids = if strictly_sorted {
+        person_ids
+    } else {
+        let mut sorted = person_ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        owned = sorted;
+        &owned
+    };
     let mut hasher = Sha256::new();
-    for id in sorted {
-        hasher.update(id.0.to_string().as_bytes());
-        hasher.update(b"\n");
+    let mut line = String::with_capacity(24);
+    for id in ids {
+        line.clear();
+        // Writing to a String cannot fail.
+        let _ = writeln!(line, "{}", id.0);
+        hasher.update(line.as_bytes());
     }
     hex::encode(hasher.finalize())
 }

@@ -333,3 +333,12 @@ fn rejected_or_pending_dmp_documents_do_not_feed_the_dmp() {
     assert_eq!(x.result.rates.dmp.display(), "25,0 %");
     assert_eq!(x.result.rates.dmp.status, TargetStatus::NonAtteint);
 }
+
+#[test]
+fn a_new_care_plan_after_a_terminated_one_counts() {
+    use CarePlanStatus::*;
+    let mut w = with_plan(&[(EnCours, "2023-01-01T10:00"), (Termine, "2024-01-10T10:00")]);
+    w.care_plan(1, 1, &[(EnPreparation, local(PARIS, "2024-03-30T10:00"))]);
+    let x = w.explain(&paris(), march_2024());
+    assert_eq!(x.result.figures.active_with_care_plan, 1);
+}

@@ -111,3 +111,25 @@ fn leap_day_2024_02_29_is_a_day_of_february() {
     let row = &w.activity(&paris()).records[0].days;
     assert!(row.iter().any(|r| r.days == 1 << 28));
 }
+
+#[test]
+fn the_same_instant_is_a_different_local_day_in_paris_and_la_reunion() {
+    let paris = establishment(1, "330780495", PARIS);
+    let reunion = establishment(2, "970400016", REUNION);
+    let mut w = World::default();
+    // 21:30 UTC on 31 March 2024: 23:30 in Paris, 01:30 on 1 April in La Réunion.
+    let at: Timestamp = "2024-03-31T21:30:00Z".parse().unwrap();
+    for est in [1, 2] {
+        w.stay(1, est, date(2024, 1, 1), None);
+        w.event(1, est, EventKind::Entretien, at);
+    }
+    let report = compute(
+        &RuleSet::default(),
+        march_2024(),
+        &[w.activity(&paris), w.activity(&reunion)],
+    )
+    .unwrap();
+    assert_eq!(report.establishments[0].figures.active_records, 1);
+    assert_eq!(report.establishments[1].figures.active_records, 0);
+    assert_eq!(report.establishments[1].time_zone, REUNION);
+}
