@@ -269,7 +269,13 @@ pub struct RecordActivity {
     pub days: Vec<MonthDays>,
 }
 
-/// Everything the engine needs about one establishment.
+/// Everything the engine needs about one establishment for one period.
+///
+/// What the store may leave out without changing any figure: records whose
+/// `exists_from` is after the period (they count in nothing; the explanation
+/// then simply does not list them) and index rows or message counts of days
+/// outside the period. Every other record of the establishment must be given,
+/// active or not: the explanation lists them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EstablishmentActivity {
