@@ -60,6 +60,8 @@ pub struct Block {
     reunion: bool,
     /// Who writes each kind of event (index: position in `EventKind::ALL`).
     writers: Vec<Vec<ProfessionalId>>,
+    /// Last recorded day of the stay being generated: its records stay inside it.
+    stay_to: i32,
 }
 
 pub(crate) fn minute(rng: &mut ChaCha8Rng, from_hour: i32, to_hour: i32) -> i32 {
@@ -108,6 +110,7 @@ impl Block {
             messages: Vec::new(),
             reunion: department == "974",
             writers: Vec::new(),
+            stay_to: 0,
         }
     }
 }

@@ -379,6 +379,113 @@ fn the_large_organisation_has_the_bench_size() {
 }
 
 #[test]
+fn records_are_coherent_with_stays_identities_and_today() {
+    let lines = standard();
+    let mut tz = HashMap::new();
+    let mut category = HashMap::new();
+    let mut persons = HashMap::new();
+    let mut stays: HashMap<(PersonId, EstablishmentId), Vec<(Date, Option<Date>)>> = HashMap::new();
+    let mut in_force: HashMap<StayId, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+    let end_of_today = local_midnight(TODAY.tomorrow().unwrap(), "Europe/Paris");
+    let inside = |stays: &HashMap<(PersonId, EstablishmentId), Vec<(Date, Option<Date>)>>,
+                  p: PersonId,
+                  e: EstablishmentId,
+                  day: Date| {
+        stays[&(p, e)]
+            .iter()
+            .any(|(s, end)| *s <= day && end.is_none_or(|end| day <= end))
+    };
+    for line in lines {
+        match line {
+            Line::Establishment(e) => {
+                tz.insert(e.id, jiff::tz::TimeZone::get(&e.time_zone).unwrap());
+                category.insert(e.id, e.category);
+            }
+            Line::Person(p) => {
+                persons.insert(p.id, p.clone());
+            }
+            Line::Stay(s) => {
+                let range = match category[&s.establishment_id] {
+                    Category::Ehpad => 60..=110,
+                    Category::Ime | Category::Sessad | Category::Mecs => 2..=20,
+                    Category::Esat => 18..=62,
+                    _ => 0..=110,
+                };
+                let age_years = (s.start - persons[&s.person_id].birth_date).get_days() / 365;
+                assert!(
+                    range.contains(&age_years),
+                    "age {age_years} in {:?}",
+                    category[&s.establishment_id]
+                );
+                stays
+                    .entry((s.person_id, s.establishment_id))
+                    .or_default()
+                    .push((s.start, s.end));
+            }
+            Line::CarePlan(c) => {
+                // One projet in force per stay at a time: from the first change to TERMINE.
+                let first = c.history[0].at;
+                let last = match c.current_status() {
+                    Some(CarePlanStatus::Termine) => c.history.last().unwrap().at,
+                    _ => Timestamp::MAX,
+                };
+                let spans = in_force.entry(c.stay_id).or_default();
+                assert!(
+                    spans.iter().all(|(a, b)| last <= *a || *b <= first),
+                    "overlapping plans on stay {}",
+                    c.stay_id
+                );
+                spans.push((first, last));
+            }
+            Line::Event(e) => {
+                let day = tz[&e.establishment_id].to_datetime(e.at).date();
+                assert!(
+                    inside(&stays, e.person_id, e.establishment_id, day),
+                    "event outside a stay: {} {:?}",
+                    line.to_json(),
+                    stays[&(e.person_id, e.establishment_id)]
+                );
+                assert!(e.at < end_of_today);
+            }
+            Line::Appointment(a) => {
+                let day = tz[&a.establishment_id].to_datetime(a.starts_at).date();
+                if a.starts_at >= end_of_today {
+                    assert!(matches!(
+                        a.status,
+                        AppointmentStatus::Planifie | AppointmentStatus::Valide
+                    ));
+                } else {
+                    assert!(inside(&stays, a.person_id, a.establishment_id, day));
+                }
+            }
+            Line::Document(d) => {
+                assert!(d.added_at < end_of_today);
+                if let Some(sent) = d.dmp_status_at {
+                    assert!(sent >= d.added_at);
+                    // SPEC.md §2.2: the INS travels only with a qualified identity.
+                    assert_eq!(
+                        persons[&d.person_id].identity_status,
+                        IdentityStatus::Qualifiee
+                    );
+                }
+            }
+            Line::Message(m) => {
+                for r in m
+                    .recipients
+                    .iter()
+                    .filter(|r| r.ends_with("@patient.mssante.fr"))
+                {
+                    let person = &persons[&m.person_id.unwrap()];
+                    assert_eq!(person.identity_status, IdentityStatus::Qualifiee);
+                    assert!(r.starts_with(person.ins.as_ref().unwrap().matricule()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
 #[ignore = "prints a sample of each line type"]
 fn peek() {
     let mut seen: HashMap<&str, usize> = HashMap::new();

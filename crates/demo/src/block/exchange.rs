@@ -172,7 +172,7 @@ impl Block {
         for (type_code, title, rate) in kinds {
             let mut t = f64::from(from) + wait(rng, rate);
             while t < f64::from(to + 1) {
-                self.document(rng, person_index, type_code, title, t as i32, true);
+                self.document(rng, person_index, type_code, title, t.floor() as i32, true);
                 t += wait(rng, rate);
             }
         }
@@ -188,6 +188,7 @@ impl Block {
         day: i32,
         used: bool,
     ) {
+        let day = day.min(self.stay_to);
         if day > self.horizon {
             return;
         }
@@ -227,13 +228,14 @@ impl Block {
         let mut dmp_status = DmpStatus::NonEnvoye;
         let mut dmp_status_at = None;
         if eligible {
-            let sent_day = day + rng.random_range(0..3);
+            let sent_day = (day + rng.random_range(0..3)).min(self.stay_to);
             if sent_day <= self.horizon {
                 // Sent after it was added, the same day or a little later.
                 let at = self
                     .clock
                     .at(sent_day, minute(rng, 10, 19))
-                    .max(added_at + jiff::SignedDuration::from_mins(rng.random_range(5..240)));
+                    .max(added_at + jiff::SignedDuration::from_mins(rng.random_range(5..240)))
+                    .min(self.clock.at(sent_day, 23 * 60 + 59));
                 dmp_status = if sent_day >= -1 {
                     DmpStatus::Envoye
                 } else {
@@ -374,7 +376,7 @@ impl Block {
         };
         let mut t = f64::from(from) + wait(rng, rate);
         while t < f64::from(until + 1) {
-            let day = t as i32;
+            let day = t.floor() as i32;
             t += wait(rng, rate);
             if self.clock.weekend(day) && rng.random_bool(0.8) {
                 continue;
@@ -468,7 +470,7 @@ impl Block {
         };
         let mut t = f64::from(from) + wait(rng, rate);
         while t < f64::from(to + 1) {
-            let day = t as i32;
+            let day = t.floor() as i32;
             t += wait(rng, rate);
             let sent_at = self.clock.at(day, minute(rng, 9, 18));
             let mut recipients = vec![(*pick(rng, texts::MSS_RECIPIENTS)).to_owned()];
@@ -534,7 +536,7 @@ impl Block {
         let from = self.window_start.max(self.adoption);
         let mut t = f64::from(from) + wait(rng, rate);
         while t < f64::from(self.horizon + 1) {
-            let day = t as i32;
+            let day = t.floor() as i32;
             t += wait(rng, rate);
             self.messages.push((
                 MssMessage {

@@ -216,6 +216,7 @@ impl Block {
         let used = self.persons[person_index].used;
         let from = start.max(self.window_start).max(self.adoption);
         let to = end.unwrap_or(self.horizon).min(self.horizon);
+        self.stay_to = to;
         let usage = self.template.usage;
         if self.template.usage.adopted_days_ago.is_some()
             && start <= self.adoption
@@ -239,7 +240,7 @@ impl Block {
             // Records nobody writes in are still opened now and then.
             let mut t = f64::from(from) + wait(rng, 0.01);
             while t < f64::from(to + 1) {
-                let at = self.clock.at(t as i32, minute(rng, 8, 18));
+                let at = self.clock.at(t.floor() as i32, minute(rng, 8, 18));
                 let author = self.pick_author(rng, EventKind::Consultation);
                 self.event(
                     person,
@@ -329,7 +330,7 @@ impl Block {
         let audience = self.template.audience;
         let mut t = f64::from(from) + wait(rng, rate);
         while t < f64::from(to + 1) {
-            let day = t as i32;
+            let day = t.floor() as i32;
             t += wait(rng, rate);
             if self.template.weekdays_only && self.clock.weekend(day) {
                 continue;
