@@ -378,19 +378,19 @@ fn the_large_organisation_has_the_bench_size() {
     assert!(counts["event"] >= 20_000_000);
 }
 
+/// Stays (start, end) of each person in each establishment.
+type StaysOf = HashMap<(PersonId, EstablishmentId), Vec<(Date, Option<Date>)>>;
+
 #[test]
 fn records_are_coherent_with_stays_identities_and_today() {
     let lines = standard();
     let mut tz = HashMap::new();
     let mut category = HashMap::new();
     let mut persons = HashMap::new();
-    let mut stays: HashMap<(PersonId, EstablishmentId), Vec<(Date, Option<Date>)>> = HashMap::new();
+    let mut stays: StaysOf = HashMap::new();
     let mut in_force: HashMap<StayId, Vec<(Timestamp, Timestamp)>> = HashMap::new();
     let end_of_today = local_midnight(TODAY.tomorrow().unwrap(), "Europe/Paris");
-    let inside = |stays: &HashMap<(PersonId, EstablishmentId), Vec<(Date, Option<Date>)>>,
-                  p: PersonId,
-                  e: EstablishmentId,
-                  day: Date| {
+    let inside = |stays: &StaysOf, p: PersonId, e: EstablishmentId, day: Date| {
         stays[&(p, e)]
             .iter()
             .any(|(s, end)| *s <= day && end.is_none_or(|end| day <= end))
