@@ -33,7 +33,21 @@ pub(crate) struct PersonDraft {
     qualified_at: Option<Timestamp>,
     /// Professionals write in this record.
     used: bool,
+    /// Already written by an earlier establishment (a transfer).
+    emitted: bool,
 }
+
+/// A young adult leaving an IME, who may be admitted later in an ESAT or a foyer
+/// of the same organisation (a person counted in two ESSMS counts in each).
+pub struct Transfer {
+    person: Person,
+    display: String,
+    qualified_at: Option<Timestamp>,
+    exit_day: i32,
+}
+
+/// Bound on pending transfers, so that the bench organisation streams in bounded memory.
+const MAX_TRANSFERS: usize = 200;
 
 pub struct Block {
     template: Template,
@@ -278,6 +292,13 @@ impl Block {
                     };
                     person = Some(index);
                     self.new_stay(state, index, mode, start, recorded_end, temporary_absence);
+                    if let Some(e) = recorded_end
+                        && !temporary_absence
+                        && self.template.category == Category::Ime
+                        && rng.random_bool(0.5)
+                    {
+                        self.offer_transfer(state, index, e);
+                    }
                 }
                 let Some(e) = recorded_end else { break };
                 if temporary_absence && kept {
@@ -324,7 +345,57 @@ impl Block {
         });
     }
 
+    fn offer_transfer(&self, state: &mut State, index: usize, exit_day: i32) {
+        let draft = &self.persons[index];
+        let age = (self.clock.date(exit_day) - draft.person.birth_date).get_days() / 365;
+        if age >= 17 {
+            if state.transfers.len() >= MAX_TRANSFERS {
+                state.transfers.remove(0);
+            }
+            state.transfers.push(Transfer {
+                person: draft.person.clone(),
+                display: draft.display.clone(),
+                qualified_at: draft.qualified_at,
+                exit_day,
+            });
+        }
+    }
+
+    /// An adult establishment admits, now and then, a young adult who left an IME.
+    fn take_transfer(
+        &mut self,
+        state: &mut State,
+        rng: &mut ChaCha8Rng,
+        admission: i32,
+    ) -> Option<usize> {
+        if !matches!(
+            self.template.category,
+            Category::Esat | Category::FoyerVie | Category::FoyerHebergement | Category::Fam
+        ) || !rng.random_bool(0.3)
+        {
+            return None;
+        }
+        let (low, high) = self.template.ages;
+        let date = self.clock.date(admission);
+        let position = state.transfers.iter().position(|t| {
+            let age = (date - t.person.birth_date).get_days() / 365;
+            t.exit_day + 7 < admission && (low..=high).contains(&age)
+        })?;
+        let transfer = state.transfers.remove(position);
+        self.persons.push(PersonDraft {
+            person: transfer.person,
+            display: transfer.display,
+            qualified_at: transfer.qualified_at,
+            used: rng.random_bool(self.template.usage.coverage),
+            emitted: true,
+        });
+        Some(self.persons.len() - 1)
+    }
+
     fn new_person(&mut self, state: &mut State, rng: &mut ChaCha8Rng, admission: i32) -> usize {
+        if let Some(index) = self.take_transfer(state, rng, admission) {
+            return index;
+        }
         let (low, high) = self.template.ages;
         // Triangular: ages cluster in the middle of the range.
         let age = (low + high) / 2
@@ -473,6 +544,7 @@ impl Block {
             display,
             qualified_at,
             used,
+            emitted: false,
         });
         self.persons.len() - 1
     }
@@ -484,7 +556,12 @@ impl Block {
     pub fn emit(self, state: &mut State, out: &mut VecDeque<Line>) {
         let next = &mut state.next;
         out.extend(self.professionals.into_iter().map(Line::Professional));
-        out.extend(self.persons.into_iter().map(|p| Line::Person(p.person)));
+        out.extend(
+            self.persons
+                .into_iter()
+                .filter(|p| !p.emitted)
+                .map(|p| Line::Person(p.person)),
+        );
         out.extend(self.identity_changes.into_iter().map(Line::IdentityChange));
         out.extend(self.stays.into_iter().map(|s| Line::Stay(s.stay)));
         for mut plan in self.care_plans {

@@ -5,7 +5,7 @@
 //! recorded after the establishment's horizon (today, or the day the team
 //! stopped using the software).
 
-use crate::block::Block;
+use crate::block::{Block, Transfer};
 use crate::catalogue;
 use crate::{DemoParams, ORGANISATION_ID, ident, names, stream_seed};
 use carnet_core::Finess;
@@ -33,6 +33,7 @@ pub struct State {
     addresses_used: HashSet<String>,
     mss_domain: String,
     pub previous_establishment: Option<EstablishmentId>,
+    pub transfers: Vec<Transfer>,
 }
 
 #[derive(Default)]
@@ -93,6 +94,7 @@ impl State {
             addresses_used: HashSet::new(),
             mss_domain,
             previous_establishment: None,
+            transfers: Vec::new(),
         }
     }
 

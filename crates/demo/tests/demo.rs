@@ -194,6 +194,7 @@ fn the_standard_organisation_has_the_expected_size_and_variety() {
     let mut dmp = HashSet::new();
     let (mut objections, mut cancelled, mut rpps, mut temporary_absences) = (0, 0, 0, 0);
     let (mut coordination, mut attachments, mut paused) = (0, 0, 0);
+    let mut places: HashMap<PersonId, HashSet<EstablishmentId>> = HashMap::new();
     for line in lines {
         match line {
             Line::Organisation(o) => assert!(o.demo && o.finess_ej.is_some()),
@@ -210,6 +211,10 @@ fn the_standard_organisation_has_the_expected_size_and_variety() {
             }
             Line::Stay(s) => {
                 temporary_absences += usize::from(s.end_kind == Some(EndKind::AbsenceTemporaire));
+                places
+                    .entry(s.person_id)
+                    .or_default()
+                    .insert(s.establishment_id);
             }
             Line::CarePlan(c) => {
                 plan_statuses.extend(c.history.iter().map(|h| h.status));
@@ -240,6 +245,8 @@ fn the_standard_organisation_has_the_expected_size_and_variety() {
     assert!(dmp.contains(&DmpStatus::Accepte) && dmp.contains(&DmpStatus::Rejete));
     assert!(objections > 0 && cancelled > 0 && rpps > 0 && temporary_absences > 0);
     assert!(coordination > 0 && attachments > 0 && paused > 0);
+    // Some young adults went from an IME to an ESAT or a foyer of the organisation.
+    assert!(places.values().any(|p| p.len() > 1));
 }
 
 #[test]
