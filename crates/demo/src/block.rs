@@ -98,7 +98,8 @@ impl Block {
             let days = (stop - state.today).get_days();
             days - 3
         } else {
-            0
+            // Data as of last night: nothing later today, except the agenda.
+            -1
         };
         let adoption = template.usage.adopted_days_ago.map_or(window_start, |d| -d);
         let tz = TimeZone::get(&establishment.time_zone).unwrap_or(TimeZone::UTC);

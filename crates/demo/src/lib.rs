@@ -78,6 +78,11 @@ fn stream_seed(seed: u64, stream: u64) -> u64 {
 }
 
 /// Generates the demo organisation as interchange lines, streaming.
+///
+/// Records go up to the day before `today` (local days of each establishment);
+/// agenda events are planned up to 30 days ahead. Write them as NDJSON with
+/// `line.to_json()`, one per line; `demo: true` on the organisation admits the
+/// demonstration INS OID.
 pub fn generate(params: &DemoParams, seed: u64, today: Date) -> Demo {
     Demo {
         state: simulate::State::new(params.clone(), seed, today),
