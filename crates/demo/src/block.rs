@@ -296,7 +296,7 @@ impl Block {
                     if let Some(e) = recorded_end
                         && !temporary_absence
                         && self.template.category == Category::Ime
-                        && rng.random_bool(0.5)
+                        && rng.random_bool(0.8)
                     {
                         self.offer_transfer(state, index, e);
                     }
@@ -372,15 +372,15 @@ impl Block {
         if !matches!(
             self.template.category,
             Category::Esat | Category::FoyerVie | Category::FoyerHebergement | Category::Fam
-        ) || !rng.random_bool(0.3)
+        ) || !rng.random_bool(0.6)
         {
             return None;
         }
-        let (low, high) = self.template.ages;
+        let (_, high) = self.template.ages;
         let date = self.clock.date(admission);
         let position = state.transfers.iter().position(|t| {
             let age = (date - t.person.birth_date).get_days() / 365;
-            t.exit_day + 7 < admission && (low..=high).contains(&age)
+            t.exit_day + 7 < admission && (18..=high).contains(&age)
         })?;
         let transfer = state.transfers.remove(position);
         self.persons.push(PersonDraft {
