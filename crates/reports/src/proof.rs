@@ -1,0 +1,395 @@
+//! The proof report (SPEC.md §4.2): one French PDF/A-3b page per establishment.
+//!
+//! The visible text is produced by [`visible_lines`], a pure function of [`ProofData`];
+//! verification calls the same function and compares its output with the text found
+//! on the signed page, so what a person reads and the embedded JSON cannot diverge
+//! unnoticed. Only one font (DejaVu Sans, bundled) is used so that the page has a single
+//! ToUnicode map, which keeps that comparison simple.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::Stroke;
+use krilla::text::{Font, TextDirection};
+use krilla::{Document, SerializeSettings};
+
+use crate::data::{PROOF_FORMAT, ProofData};
+use crate::error::{Error, Result};
+
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
+static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+
+/// Name of the JSON attachment inside the PDF.
+pub const ATTACHMENT_NAME: &str = "preuve-usage.json";
+
+pub(crate) const PAGE_WIDTH: f32 = 595.0;
+pub(crate) const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 50.0;
+/// Average advance of DejaVu Sans, in em, used to wrap lines conservatively.
+const AVERAGE_ADVANCE: f32 = 0.58;
+
+/// One line of the page: its text, font size and extra space above it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub text: String,
+    pub size: f32,
+    pub space_before: f32,
+}
+
+/// The signature box drawn on the page, in PDF user space (origin bottom left):
+/// `[x1, y1, x2, y2]`, where the signature widget is placed.
+pub(crate) type SignatureRect = [f32; 4];
+
+/// An unsigned proof: the PDF/A bytes and where the signature widget goes.
+pub(crate) struct RenderedProof {
+    pub pdf: Vec<u8>,
+    pub signature_rect: SignatureRect,
+}
+
+/// The rules of SPEC.md §3, in the words shown on every proof.
+const RULES: [&str; 6] = [
+    "Dossiers ouverts : dossiers de personnes accompagnées pendant la période (au moins un séjour \
+     ou accompagnement dans l'ESSMS chevauchant la période).",
+    "DUI actifs : dossiers ouverts ayant au moins un événement métier daté dans la période (jours \
+     inclus, heure locale de l'établissement) ; les opérations purement techniques (lecture, \
+     import, migration, correction d'identité) ne comptent pas. La liste des types d'événements \
+     comptés est celle du jeu de règles indiqué.",
+    "Personnes accompagnées (file active) : personnes distinctes ayant au moins un séjour \
+     chevauchant la période ; une personne n'est comptée qu'une fois par ESSMS.",
+    "DUI avec projet personnalisé : DUI actifs dont un projet personnalisé était en préparation ou \
+     en cours pendant la période. DUI avec agenda : DUI actifs ayant un événement d'agenda non \
+     annulé dans la période.",
+    "DMP alimentés : personnes distinctes ayant au moins un document accepté par le DMP dans la \
+     période. Messages MSSanté : nombre de messages envoyés dans la période.",
+    "Le nombre de DUI actifs est donné en valeur absolue, non rapporté à la file active.",
+];
+
+/// The text of the page, line by line, in reading order.
+pub fn visible_lines(data: &ProofData) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut push = |text: String, size: f32, space_before: f32| {
+        for (i, part) in wrap(&text, size).into_iter().enumerate() {
+            let space = if i == 0 { space_before } else { 0.0 };
+            lines.push(Line {
+                text: part,
+                size,
+                space_before: space,
+            });
+        }
+    };
+    let f = &data.figures;
+    let r = &data.rates;
+    push(
+        String::from("État des indicateurs d'usage du DUI"),
+        18.0,
+        0.0,
+    );
+    push(
+        String::from("Programme ESMS numérique — preuve d'usage (état produit par le logiciel)"),
+        10.0,
+        2.0,
+    );
+    push(String::from("Établissement"), 13.0, 14.0);
+    push(
+        format!("FINESS géographique : {}", data.establishment_finess),
+        11.0,
+        4.0,
+    );
+    push(
+        format!("Nom de l'ESSMS : {}", data.establishment_name),
+        11.0,
+        0.0,
+    );
+    push(
+        format!("Organisme gestionnaire : {}", data.organisation_name),
+        11.0,
+        0.0,
+    );
+    push(
+        format!("SIRET de l'organisme : {}", data.organisation_siret),
+        11.0,
+        0.0,
+    );
+    push(String::from("Mesure"), 13.0, 12.0);
+    push(
+        format!(
+            "Période de mesure : du {} au {} (jours inclus)",
+            french_date(data.period_from),
+            french_date(data.period_to)
+        ),
+        11.0,
+        4.0,
+    );
+    push(
+        format!(
+            "Date de production de l'état : {}",
+            french_instant(data.produced_at)
+        ),
+        11.0,
+        0.0,
+    );
+    push(format!("Jeu de règles : {}", data.rule_set), 11.0, 0.0);
+    push(
+        format!("Nombre de DUI actifs : {}", f.active_records),
+        15.0,
+        10.0,
+    );
+    push(String::from("Indicateurs (valeurs absolues)"), 13.0, 12.0);
+    let figures = [
+        ("Dossiers informatisés", f.records),
+        ("Dossiers ouverts", f.open_records),
+        ("Dossiers actifs (DUI actifs)", f.active_records),
+        (
+            "Personnes accompagnées (file active)",
+            f.accompanied_persons,
+        ),
+        ("DUI avec projet personnalisé", f.records_with_care_plan),
+        (
+            "DUI avec au moins un événement d'agenda",
+            f.records_with_appointment,
+        ),
+        ("DMP alimentés", f.dmp_fed),
+        ("Messages envoyés via la MSSanté", f.mss_messages),
+    ];
+    let mut first = true;
+    for (label, value) in figures {
+        push(
+            format!("{label} : {value}"),
+            11.0,
+            if first { 4.0 } else { 0.0 },
+        );
+        first = false;
+    }
+    push(String::from("Taux"), 13.0, 12.0);
+    let rates = [
+        ("Taux de dossiers actifs", &r.active),
+        (
+            "Taux de dossiers actifs avec projet personnalisé",
+            &r.care_plan,
+        ),
+        (
+            "Taux de dossiers actifs avec événement d'agenda",
+            &r.appointment,
+        ),
+        ("Taux d'utilisation du DMP", &r.dmp),
+        ("Taux d'utilisation de la MSSanté", &r.mss),
+    ];
+    let mut first = true;
+    for (label, value) in rates {
+        push(
+            format!("{label} : {value}"),
+            11.0,
+            if first { 4.0 } else { 0.0 },
+        );
+        first = false;
+    }
+    push(String::from("Règles de comptage"), 13.0, 12.0);
+    let mut first = true;
+    for rule in RULES {
+        push(rule.to_owned(), 9.0, if first { 4.0 } else { 2.0 });
+        first = false;
+    }
+    push(
+        String::from("Empreinte SHA-256 de la liste triée des identifiants des dossiers comptés :"),
+        9.0,
+        6.0,
+    );
+    push(data.counted_records_sha256.clone(), 9.0, 0.0);
+    push(String::from("Déclaration"), 13.0, 12.0);
+    push(
+        format!("Personne déclarante : {}", data.declarant),
+        11.0,
+        4.0,
+    );
+    push(
+        format!("Représentant légal : {}", data.legal_representative),
+        11.0,
+        0.0,
+    );
+    push(
+        format!(
+            "Données jointes au PDF : {ATTACHMENT_NAME} (format {PROOF_FORMAT}). Ce document est \
+             signé électroniquement (PAdES, SHA-256) avec le certificat de l'organisme ; toute \
+             modification invalide la signature."
+        ),
+        9.0,
+        4.0,
+    );
+    lines
+}
+
+/// Day as the French write it: 01/08/2026.
+pub fn french_date(date: Date) -> String {
+    format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
+}
+
+/// Instant shown in UTC, with seconds: "23/11/2026 à 17:45:12 UTC".
+pub fn french_instant(at: Timestamp) -> String {
+    let utc = at.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    format!(
+        "{} à {:02}:{:02}:{:02} UTC",
+        french_date(utc.date()),
+        utc.hour(),
+        utc.minute(),
+        utc.second()
+    )
+}
+
+/// Greedy word wrap on an estimated width; long words are kept whole.
+fn wrap(text: &str, size: f32) -> Vec<String> {
+    let usable = PAGE_WIDTH - 2.0 * MARGIN;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small positive number of characters"
+    )]
+    let max_chars = (usable / (size * AVERAGE_ADVANCE)).floor().max(10.0) as usize;
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > max_chars {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    out.push(current);
+    out
+}
+
+/// Renders the unsigned PDF/A-3b proof with its JSON attachment.
+pub(crate) fn render(data: &ProofData) -> Result<RenderedProof> {
+    if data.format != PROOF_FORMAT {
+        return Err(Error::UnknownProofFormat(data.format.clone()));
+    }
+    let json = serde_json::to_vec_pretty(data)?;
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A3_B)
+        .finish()
+        .map_err(|e| Error::Pdf(format!("configuration PDF/A : {e:?}")))?;
+    let settings = SerializeSettings {
+        configuration,
+        ..SerializeSettings::default()
+    };
+    let mut document = Document::new_with(settings);
+    let produced = pdf_date(data.produced_at);
+    document.set_metadata(
+        Metadata::new()
+            .title(format!(
+                "État des indicateurs d'usage — FINESS {}",
+                data.establishment_finess
+            ))
+            .creator(String::from("Carnet"))
+            .producer(String::from("Carnet (krilla)"))
+            .language(String::from("fr-FR"))
+            .authors(vec![data.organisation_name.clone()])
+            .creation_date(produced)
+            .document_id(format!(
+                "carnet-proof-{}-{}-{}-{}",
+                data.establishment_finess,
+                data.period_from,
+                data.period_to,
+                data.produced_at.as_second()
+            )),
+    );
+    let embedded = document.embed_file(EmbeddedFile {
+        path: ATTACHMENT_NAME.to_owned(),
+        mime_type: MimeType::new("application/json"),
+        description: Some(String::from(
+            "Données de la preuve d'usage (indicateurs, période, jeu de règles, empreinte des dossiers comptés)",
+        )),
+        association_kind: AssociationKind::Data,
+        data: json.into(),
+        modification_date: Some(produced),
+        compress: Some(true),
+        location: None,
+    });
+    if embedded.is_none() {
+        return Err(Error::Pdf(String::from("pièce jointe refusée")));
+    }
+
+    let font = Font::new(FONT.into(), 0).ok_or(Error::Font)?;
+    let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
+        .ok_or(Error::PdfStructure("format de page"))?;
+    let mut page = document.start_page_with(settings);
+    let mut surface = page.surface();
+    let mut y = MARGIN;
+    for line in visible_lines(data) {
+        y += line.space_before + line.size * 1.3;
+        surface.draw_text(
+            Point::from_xy(MARGIN, y),
+            font.clone(),
+            line.size,
+            &line.text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+    // The signature box: a frame with a caption; the invisible-content widget of the
+    // signature field is placed exactly over it.
+    let top = y + 12.0;
+    let height = 48.0;
+    let width = PAGE_WIDTH - 2.0 * MARGIN;
+    let rect = Rect::from_xywh(MARGIN, top, width, height)
+        .ok_or(Error::PdfStructure("cadre de signature"))?;
+    let mut path = PathBuilder::new();
+    path.push_rect(rect);
+    let path = path
+        .finish()
+        .ok_or(Error::PdfStructure("cadre de signature"))?;
+    surface.set_fill(None);
+    surface.set_stroke(Some(Stroke {
+        width: 0.8,
+        ..Stroke::default()
+    }));
+    surface.draw_path(&path);
+    surface.set_stroke(None);
+    surface.set_fill(Some(krilla::paint::Fill::default()));
+    surface.draw_text(
+        Point::from_xy(MARGIN + 8.0, top + 18.0),
+        font.clone(),
+        10.0,
+        SIGNATURE_CAPTION,
+        false,
+        TextDirection::Auto,
+    );
+    surface.finish();
+    page.finish();
+    let pdf = document
+        .finish()
+        .map_err(|e| Error::Pdf(format!("{e:?}")))?;
+    Ok(RenderedProof {
+        pdf,
+        signature_rect: [
+            MARGIN,
+            PAGE_HEIGHT - (top + height),
+            MARGIN + width,
+            PAGE_HEIGHT - top,
+        ],
+    })
+}
+
+/// Caption of the signature box.
+pub const SIGNATURE_CAPTION: &str =
+    "Signature électronique du représentant légal (certificat de l'organisme)";
+
+fn pdf_date(at: Timestamp) -> DateTime {
+    let utc = at.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let clamp = |v: i8| u8::try_from(v).unwrap_or(0);
+    DateTime::new(u16::try_from(utc.year()).unwrap_or(0))
+        .month(clamp(utc.month()))
+        .day(clamp(utc.day()))
+        .hour(clamp(utc.hour()))
+        .minute(clamp(utc.minute()))
+        .second(clamp(utc.second()))
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
+}
