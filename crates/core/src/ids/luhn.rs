@@ -14,7 +14,7 @@ pub(crate) fn is_valid(digits: impl DoubleEndedIterator<Item = u32>) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Digits of an ASCII-digit string; callers check `is_ascii_digit` first.

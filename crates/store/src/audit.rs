@@ -1,0 +1,383 @@
+//! The append-only audit log (DESIGN.md §4.5): who, when, what, on whose record,
+//! with which outcome. Entries of one organisation form a chain: each carries the
+//! SHA-256 of the previous one, and `audit_heads` holds the last, so that editing,
+//! deleting or truncating entries is detected by [`crate::Db::verify_audit`].
+//!
+//! Entries are typed; they never hold names, notes or tokens, only ids.
+
+use crate::values::{RowExt, ts, us};
+use crate::{Db, Result, StoreError};
+use carnet_core::model::{OrganisationId, PersonId, UserId};
+use futures_util::TryStreamExt;
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+/// The hash a chain starts from.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User(UserId),
+    /// A command run by an operator (import, demo, …).
+    System(&'static str),
+}
+
+impl Actor {
+    fn code(&self) -> String {
+        match self {
+            Actor::User(id) => format!("user:{id}"),
+            Actor::System(what) => format!("system:{what}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Create,
+    Update,
+    Read,
+    List,
+    Download,
+    Import,
+    Export,
+}
+
+impl AuditAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Read => "read",
+            AuditAction::List => "list",
+            AuditAction::Download => "download",
+            AuditAction::Import => "import",
+            AuditAction::Export => "export",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Refused,
+}
+
+impl Outcome {
+    fn code(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+        }
+    }
+}
+
+/// One audit entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub organisation_id: OrganisationId,
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub person_id: Option<PersonId>,
+    pub resource: String,
+    pub outcome: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn entry_hash(
+    prev_hash: &str,
+    organisation: i64,
+    seq: i64,
+    at_us: i64,
+    actor: &str,
+    action: &str,
+    person: Option<i64>,
+    resource: &str,
+    outcome: &str,
+) -> String {
+    let person = person.map(|p| p.to_string()).unwrap_or_default();
+    let canonical = format!(
+        "{prev_hash}\n{organisation}\n{seq}\n{at_us}\n{actor}\n{action}\n{person}\n{resource}\n{outcome}"
+    );
+    hex::encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// Appends entries of one organisation inside a transaction. Opening it locks the
+/// organisation's chain head until the transaction ends.
+pub(crate) struct AuditWriter {
+    organisation: OrganisationId,
+    seq: i64,
+    hash: String,
+    dirty: bool,
+}
+
+impl AuditWriter {
+    pub(crate) async fn open(
+        conn: &mut AnyConnection,
+        organisation: OrganisationId,
+    ) -> Result<Self> {
+        // The no-op UPDATE takes the row lock on PostgreSQL before reading, so two
+        // transactions can never chain onto the same entry.
+        let row: Option<sqlx::any::AnyRow> = sqlx::query(
+            "UPDATE audit_heads SET seq = seq WHERE organisation_id = $1 RETURNING seq, hash",
+        )
+        .bind(organisation.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict(format!(
+                "organisation {organisation} inconnue"
+            )));
+        };
+        Ok(Self {
+            organisation,
+            seq: row.int("seq")?,
+            hash: row.text("hash")?,
+            dirty: false,
+        })
+    }
+
+    pub(crate) async fn append(
+        &mut self,
+        conn: &mut AnyConnection,
+        at: Timestamp,
+        actor: &Actor,
+        action: AuditAction,
+        person: Option<PersonId>,
+        resource: &str,
+        outcome: Outcome,
+    ) -> Result<()> {
+        let seq = self.seq + 1;
+        let actor = actor.code();
+        let at_us = us(at);
+        let person = person.map(|p| p.0);
+        let hash = entry_hash(
+            &self.hash,
+            self.organisation.0,
+            seq,
+            at_us,
+            &actor,
+            action.code(),
+            person,
+            resource,
+            outcome.code(),
+        );
+        sqlx::query(
+            "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(self.organisation.0)
+        .bind(seq)
+        .bind(at_us)
+        .bind(actor)
+        .bind(action.code())
+        .bind(person)
+        .bind(resource.to_owned())
+        .bind(outcome.code())
+        .bind(self.hash.clone())
+        .bind(hash.clone())
+        .execute(&mut *conn)
+        .await?;
+        self.seq = seq;
+        self.hash = hash;
+        self.dirty = true;
+        Ok(())
+    }
+
+    pub(crate) async fn close(self, conn: &mut AnyConnection) -> Result<()> {
+        if self.dirty {
+            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organisation_id = $3")
+                .bind(self.seq)
+                .bind(self.hash)
+                .bind(self.organisation.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates the chain head of a new organisation.
+pub(crate) async fn create_head(
+    conn: &mut AnyConnection,
+    organisation: OrganisationId,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_heads (organisation_id, seq, hash) VALUES ($1, 0, $2)")
+        .bind(organisation.0)
+        .bind(GENESIS)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The first place where the chain of an organisation is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditProblem {
+    pub organisation_id: OrganisationId,
+    /// Id of the row at fault, when there is one.
+    pub entry_id: Option<i64>,
+    pub seq: i64,
+    pub message: String,
+}
+
+impl std::fmt::Display for AuditProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "organisation {}, entrée n° {}",
+            self.organisation_id, self.seq
+        )?;
+        if let Some(id) = self.entry_id {
+            write!(f, " (ligne id {id} de audit_entries)")?;
+        }
+        write!(f, " : {}", self.message)
+    }
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.int("id")?,
+        organisation_id: OrganisationId(row.int("organisation_id")?),
+        seq: row.int("seq")?,
+        at: ts(row.int("at_us")?)?,
+        actor: row.text("actor")?,
+        action: row.text("action")?,
+        person_id: row.opt_int("person_id")?.map(PersonId),
+        resource: row.text("resource")?,
+        outcome: row.text("outcome")?,
+        prev_hash: row.text("prev_hash")?,
+        hash: row.text("hash")?,
+    })
+}
+
+const ENTRY_COLUMNS: &str =
+    "id, organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash";
+
+impl Db {
+    /// Recomputes every chain; returns the first problem of each organisation
+    /// (empty when the log is intact). `on_entry` is called for progress.
+    pub async fn verify_audit(&self, mut on_entry: impl FnMut()) -> Result<Vec<AuditProblem>> {
+        let heads: Vec<(i64, i64, String)> = {
+            let rows = sqlx::query(
+                "SELECT organisation_id, seq, hash FROM audit_heads ORDER BY organisation_id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((r.int("organisation_id")?, r.int("seq")?, r.text("hash")?)))
+                .collect::<Result<_>>()?
+        };
+        let mut problems = Vec::new();
+        for (organisation, head_seq, head_hash) in heads {
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE organisation_id = $1 ORDER BY seq"
+            );
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(organisation)
+                .fetch(&self.pool);
+            let mut expected_seq = 1;
+            let mut prev = GENESIS.to_owned();
+            let mut problem = None;
+            while let Some(row) = rows.try_next().await? {
+                on_entry();
+                let entry = entry_from_row(&row)?;
+                let fail = |message: String| AuditProblem {
+                    organisation_id: OrganisationId(organisation),
+                    entry_id: Some(entry.id),
+                    seq: entry.seq,
+                    message,
+                };
+                if entry.seq != expected_seq {
+                    problem = Some(fail(format!(
+                        "l'entrée n° {expected_seq} manque (supprimée ?), la suivante trouvée est la n° {}",
+                        entry.seq
+                    )));
+                    break;
+                }
+                if entry.prev_hash != prev {
+                    problem = Some(fail("le lien vers l'entrée précédente est rompu".into()));
+                    break;
+                }
+                let recomputed = entry_hash(
+                    &entry.prev_hash,
+                    organisation,
+                    entry.seq,
+                    us(entry.at),
+                    &entry.actor,
+                    &entry.action,
+                    entry.person_id.map(|p| p.0),
+                    &entry.resource,
+                    &entry.outcome,
+                );
+                if recomputed != entry.hash {
+                    problem = Some(fail(
+                        "le contenu a été modifié : son empreinte ne correspond plus".into(),
+                    ));
+                    break;
+                }
+                prev = entry.hash;
+                expected_seq += 1;
+            }
+            drop(rows);
+            if problem.is_none() && (expected_seq - 1 != head_seq || prev != head_hash) {
+                problem = Some(AuditProblem {
+                    organisation_id: OrganisationId(organisation),
+                    entry_id: None,
+                    seq: head_seq,
+                    message: format!(
+                        "la chaîne s'arrête à l'entrée n° {} alors que la dernière enregistrée est la n° {head_seq} (entrées supprimées ?)",
+                        expected_seq - 1
+                    ),
+                });
+            }
+            problems.extend(problem);
+        }
+        Ok(problems)
+    }
+
+    /// The audit entries about one person, newest first ("qui a consulté ce dossier").
+    pub async fn audit_for_person(
+        &self,
+        organisation: OrganisationId,
+        person: PersonId,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_entries WHERE organisation_id = $1 AND person_id = $2 ORDER BY seq DESC LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(organisation.0)
+            .bind(person.0)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    /// Appends one entry in its own transaction (reads and refusals, which write
+    /// nothing else).
+    pub async fn audit(
+        &self,
+        ctx: &crate::WriteCtx,
+        organisation: OrganisationId,
+        action: AuditAction,
+        person: Option<PersonId>,
+        resource: &str,
+        outcome: Outcome,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut writer = AuditWriter::open(&mut tx, organisation).await?;
+        writer
+            .append(
+                &mut tx, ctx.now, &ctx.actor, action, person, resource, outcome,
+            )
+            .await?;
+        writer.close(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,32 @@
+//! Carnet's persistence: one query layer (sqlx `Any`) over SQLite (embedded
+//! default, WAL, foreign keys on) and PostgreSQL. Owns the schema and its
+//! migrations (one folder per dialect, same numbers), the audit chain, and the
+//! interchange import/export. Every write runs in one transaction that also
+//! appends its audit entry. This crate never reads the clock: the caller passes
+//! `now` in a [`WriteCtx`].
+
+mod audit;
+mod db;
+mod error;
+pub mod interchange;
+mod records;
+mod tokens;
+#[doc(hidden)]
+pub mod values;
+
+pub use audit::{Actor, AuditAction, AuditEntry, AuditProblem, Outcome};
+pub use db::{Backend, Db};
+pub use error::StoreError;
+pub use records::{Attached, ListFilter, Page, PersonFilter, Record, Scope};
+pub use tokens::{NewUser, TokenOwner, User};
+
+use jiff::Timestamp;
+
+/// Who writes and when: every write carries it into its audit entry.
+#[derive(Debug, Clone)]
+pub struct WriteCtx {
+    pub actor: Actor,
+    pub now: Timestamp,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

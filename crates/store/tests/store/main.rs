@@ -1,0 +1,9 @@
+//! The store's story suite, run on SQLite and, when CARNET_TEST_POSTGRES_URL is
+//! set (CI sets it), on PostgreSQL too. Each test gets fresh databases.
+
+mod support;
+
+mod audit;
+mod interchange;
+mod records;
+mod schema;
