@@ -367,6 +367,11 @@ fn the_large_organisation_has_the_bench_size() {
     let n = generate(&DemoParams::standard(), 7, TODAY).count();
     eprintln!("standard: {n} lines in {:?}", start.elapsed());
     let start = std::time::Instant::now();
+    let bytes: usize = generate(&DemoParams::standard(), 7, TODAY)
+        .map(|l| l.to_json().len() + 1)
+        .sum();
+    eprintln!("standard as NDJSON: {bytes} bytes in {:?}", start.elapsed());
+    let start = std::time::Instant::now();
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
     let mut bytes = 0usize;
     for line in generate(&DemoParams::large(), 1, TODAY) {
