@@ -267,6 +267,25 @@ pub(crate) fn read_date(value: &Value, is_1904: bool) -> Read<Date> {
 }
 
 fn date_from_text(text: &str) -> Read<Date> {
+    // "01/05/2024 00:00", as some exports write a date: the day is what counts,
+    // and a time other than midnight is said.
+    if let Some((day, time)) = text.split_once(' ')
+        && !time.trim().is_empty()
+        && time.trim().chars().all(|c| c.is_ascii_digit() || c == ':')
+    {
+        return match date_from_text(day) {
+            Read::Ok(d) if time.trim().trim_start_matches(['0', ':']).is_empty() => Read::Ok(d),
+            Read::Ok(d) => Read::Noted(
+                d,
+                Note::plain(format!(
+                    "la date porte aussi une heure ({}) ; seul le jour {} est lu",
+                    time.trim(),
+                    french_date(d)
+                )),
+            ),
+            other => other,
+        };
+    }
     let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
     let parsed = match parts.as_slice() {
         // jj/mm/aaaa, the French way.
@@ -380,6 +399,14 @@ mod tests {
             date_from_text("2023-08-01"),
             Read::Ok(Date::new(2023, 8, 1).unwrap())
         );
+        assert_eq!(
+            date_from_text("01/08/2023 00:00"),
+            Read::Ok(Date::new(2023, 8, 1).unwrap())
+        );
+        assert!(matches!(
+            date_from_text("01/08/2023 14:30"),
+            Read::Noted(_, _)
+        ));
         assert!(matches!(date_from_text("31/02/2024"), Read::Bad(_)));
         assert!(matches!(date_from_text("01/08/23"), Read::Bad(_)));
         assert!(matches!(date_from_text("août 2023"), Read::Bad(_)));

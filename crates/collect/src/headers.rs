@@ -98,7 +98,9 @@ impl Field {
             Some(Field::Galis)
         } else if has("siret") {
             Some(Field::Siret)
-        } else if has("finess") {
+        } else if has("finess") && !has("juridique") && !has("finessej") {
+            // The FINESS juridique of the OG is another number: never taken for
+            // the establishment's.
             Some(Field::Finess)
         } else if has("projetpersonnalise") || (has("ppa") && has("dui")) {
             Some(Field::CarePlan)
@@ -334,6 +336,7 @@ mod tests {
             );
         }
         assert_eq!(Field::from_normalised(&normalise("Observations")), None);
+        assert_eq!(Field::from_normalised(&normalise("FINESS juridique")), None);
     }
 
     #[test]

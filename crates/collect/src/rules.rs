@@ -107,6 +107,8 @@ pub(crate) fn check(
     };
     let mapped: Vec<u32> = layout.columns.values().copied().collect();
     let mut rows = Vec::new();
+    // Columns outside the header already warned about, to say it once per column.
+    let mut unheaded = std::collections::BTreeSet::new();
     for (r, cells) in grid.rows() {
         if r <= layout.header_row {
             continue;
@@ -130,6 +132,22 @@ pub(crate) fn check(
         }
         if is_totals_row(&mut ctx, r, cells, &rows) {
             continue;
+        }
+        for (&col, value) in cells {
+            if !mapped.contains(&col) && !value.is_blank() && unheaded.insert(col) {
+                let header_blank = grid.get(layout.header_row, col).is_blank();
+                if header_blank {
+                    let shown = ctx.shown(value);
+                    ctx.push(
+                        Severity::Avertissement,
+                        Rule::Column,
+                        CellRef::new(r, col),
+                        shown,
+                        "valeur dans une colonne sans en-tête : cette colonne est ignorée"
+                            .to_owned(),
+                    );
+                }
+            }
         }
         rows.push(check_row(&mut ctx, r));
     }
@@ -158,7 +176,9 @@ fn is_totals_row(ctx: &mut Ctx<'_>, r: u32, cells: &BTreeMap<u32, Value>, rows: 
     let label = cells.iter().find(|(_, v)| {
         matches!(v, Value::Text(t) if {
             let n = normalise(t);
-            n.starts_with("total") || n == "somme" || n == "sommes"
+            matches!(n.as_str(), "total" | "totaux" | "somme" | "sommes")
+                || n.starts_with("totalgeneral")
+                || n.starts_with("soustotal")
         })
     });
     if let Some((&col, value)) = label {

@@ -80,3 +80,43 @@ fn time_two_thousand_reads() {
     }
     println!("2 000 lectures : {:?}", started.elapsed());
 }
+
+#[test]
+#[ignore = "timing, run with --release: where the time of one read goes"]
+fn time_the_parts_of_a_read() {
+    use calamine::Reader;
+    use std::time::Instant;
+    let n = 2000;
+    let started = Instant::now();
+    for _ in 0..n {
+        let a = zip::ZipArchive::new(std::io::Cursor::new(AS_IN_PRACTICE)).unwrap();
+        assert!(a.len() > 3);
+    }
+    println!("zip central directory: {:?}", started.elapsed());
+    let started = Instant::now();
+    for _ in 0..n {
+        let x: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(AS_IN_PRACTICE)).unwrap();
+        assert!(!x.sheet_names().is_empty());
+    }
+    println!("calamine open: {:?}", started.elapsed());
+    let started = Instant::now();
+    for _ in 0..n {
+        let mut x: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(AS_IN_PRACTICE)).unwrap();
+        let mut r = x
+            .worksheet_cells_reader("Liste des mesures d'usage")
+            .unwrap();
+        let mut k = 0;
+        while let Some(_c) = r.next_cell().unwrap() {
+            k += 1;
+        }
+        assert!(k > 100);
+    }
+    println!("calamine open + cells: {:?}", started.elapsed());
+    let started = Instant::now();
+    for _ in 0..n {
+        check(AS_IN_PRACTICE);
+    }
+    println!("read_workbook: {:?}", started.elapsed());
+}

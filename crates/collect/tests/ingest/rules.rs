@@ -449,3 +449,25 @@ fn an_establishment_of_the_project_without_a_row_is_a_warning() {
     assert!(checked.report.findings[0].message.contains(&finess(2)));
     assert!(checked.accept().is_ok());
 }
+
+#[test]
+fn a_value_in_a_column_without_header_is_said_once() {
+    let mut rows = table(3);
+    rows[1].push(t("à revoir"));
+    rows[3].push(t("idem"));
+    let checked = check(&collection_file(rows));
+    assert_findings(&checked, &[("M2", Rule::Column, W)]);
+}
+
+#[test]
+fn a_finess_juridique_column_is_not_taken_for_the_establishments() {
+    let mut rows = table(1);
+    rows[0].push(t("FINESS juridique"));
+    rows[1].push(t("330000001"));
+    let checked = check(&collection_file(rows));
+    assert_findings(&checked, &[("M1", Rule::Column, W)]);
+    assert_eq!(
+        checked.rows[0].finess.as_ref().map(|f| f.to_string()),
+        Some(finess(0))
+    );
+}
