@@ -78,7 +78,6 @@ impl Block {
                             DocumentType::ProjetPersonnalise,
                             "Projet personnalisé d'accompagnement",
                             day,
-                            true,
                         );
                     }
                 }
@@ -172,7 +171,7 @@ impl Block {
         for (type_code, title, rate) in kinds {
             let mut t = f64::from(from) + wait(rng, rate);
             while t < f64::from(to + 1) {
-                self.document(rng, person_index, type_code, title, t.floor() as i32, true);
+                self.document(rng, person_index, type_code, title, t.floor() as i32);
                 t += wait(rng, rate);
             }
         }
@@ -186,7 +185,6 @@ impl Block {
         type_code: DocumentType,
         title: &str,
         day: i32,
-        used: bool,
     ) {
         let day = day.min(self.stay_to);
         if day > self.horizon {
@@ -221,8 +219,7 @@ impl Block {
         let bytes = content.into_bytes();
         let sha256 = hex_sha256(&bytes);
         let objection = rng.random_bool(0.03);
-        let eligible = used
-            && !objection
+        let eligible = !objection
             && draft.qualified_at.is_some_and(|q| q <= added_at)
             && rng.random_bool(self.template.usage.dmp);
         let mut dmp_status = DmpStatus::NonEnvoye;
@@ -253,15 +250,13 @@ impl Block {
             }
         }
         let person_id = self.persons[person_index].person.id;
-        if used {
-            self.event(
-                person_id,
-                EventKind::DocumentAjoute,
-                added_at,
-                added_by,
-                format!("Document ajouté : {title}"),
-            );
-        }
+        self.event(
+            person_id,
+            EventKind::DocumentAjoute,
+            added_at,
+            added_by,
+            format!("Document ajouté : {title}"),
+        );
         let size = bytes.len() as i64;
         self.documents.push((
             Document {

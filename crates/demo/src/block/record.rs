@@ -273,7 +273,6 @@ impl Block {
                 DocumentType::DocumentSocial,
                 title,
                 start,
-                true,
             );
             if self.template.medical && rng.random_bool(0.6) {
                 self.document(
@@ -282,7 +281,6 @@ impl Block {
                     DocumentType::LettreLiaisonEntree,
                     "Lettre de liaison d'entrée",
                     start,
-                    true,
                 );
             }
             if self.template.audience == Audience::Elderly {
@@ -293,7 +291,6 @@ impl Block {
                     DocumentType::DossierLiaisonUrgence,
                     "Dossier de liaison d'urgence (DLU)",
                     day,
-                    true,
                 );
             }
         }
@@ -318,7 +315,6 @@ impl Block {
                     DocumentType::LettreLiaisonSortie,
                     "Lettre de liaison de sortie",
                     e,
-                    true,
                 );
             }
         }
