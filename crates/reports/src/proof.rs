@@ -28,7 +28,9 @@ pub const ATTACHMENT_NAME: &str = "preuve-usage.json";
 
 pub(crate) const PAGE_WIDTH: f32 = 595.0;
 pub(crate) const PAGE_HEIGHT: f32 = 842.0;
-const MARGIN: f32 = 50.0;
+const MARGIN: f32 = 42.0;
+/// Baseline-to-baseline distance, in em.
+const LINE_HEIGHT: f32 = 1.25;
 /// Average advance of DejaVu Sans, in em, used to wrap lines conservatively.
 const AVERAGE_ADVANCE: f32 = 0.58;
 
@@ -93,35 +95,35 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
         10.0,
         2.0,
     );
-    push(String::from("Établissement"), 13.0, 14.0);
+    push(String::from("Établissement"), 12.0, 8.0);
     push(
         format!("FINESS géographique : {}", data.establishment_finess),
-        11.0,
+        10.0,
         4.0,
     );
     push(
         format!("Nom de l'ESSMS : {}", data.establishment_name),
-        11.0,
+        10.0,
         0.0,
     );
     push(
         format!("Organisme gestionnaire : {}", data.organisation_name),
-        11.0,
+        10.0,
         0.0,
     );
     push(
         format!("SIRET de l'organisme : {}", data.organisation_siret),
-        11.0,
+        10.0,
         0.0,
     );
-    push(String::from("Mesure"), 13.0, 12.0);
+    push(String::from("Mesure"), 12.0, 7.0);
     push(
         format!(
             "Période de mesure : du {} au {} (jours inclus)",
             french_date(data.period_from),
             french_date(data.period_to)
         ),
-        11.0,
+        10.0,
         4.0,
     );
     push(
@@ -129,16 +131,16 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
             "Date de production de l'état : {}",
             french_instant(data.produced_at)
         ),
-        11.0,
+        10.0,
         0.0,
     );
-    push(format!("Jeu de règles : {}", data.rule_set), 11.0, 0.0);
+    push(format!("Jeu de règles : {}", data.rule_set), 10.0, 0.0);
     push(
         format!("Nombre de DUI actifs : {}", f.active_records),
         15.0,
         10.0,
     );
-    push(String::from("Indicateurs (valeurs absolues)"), 13.0, 12.0);
+    push(String::from("Indicateurs (valeurs absolues)"), 12.0, 7.0);
     let figures = [
         ("Dossiers informatisés", f.records),
         ("Dossiers ouverts", f.open_records),
@@ -159,12 +161,12 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
     for (label, value) in figures {
         push(
             format!("{label} : {value}"),
-            11.0,
+            10.0,
             if first { 4.0 } else { 0.0 },
         );
         first = false;
     }
-    push(String::from("Taux"), 13.0, 12.0);
+    push(String::from("Taux"), 12.0, 7.0);
     let rates = [
         ("Taux de dossiers actifs", &r.active),
         (
@@ -182,15 +184,15 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
     for (label, value) in rates {
         push(
             format!("{label} : {value}"),
-            11.0,
+            10.0,
             if first { 4.0 } else { 0.0 },
         );
         first = false;
     }
-    push(String::from("Règles de comptage"), 13.0, 12.0);
+    push(String::from("Règles de comptage"), 12.0, 7.0);
     let mut first = true;
     for rule in RULES {
-        push(rule.to_owned(), 9.0, if first { 4.0 } else { 2.0 });
+        push(rule.to_owned(), 8.5, if first { 4.0 } else { 1.0 });
         first = false;
     }
     push(
@@ -199,15 +201,15 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
         6.0,
     );
     push(data.counted_records_sha256.clone(), 9.0, 0.0);
-    push(String::from("Déclaration"), 13.0, 12.0);
+    push(String::from("Déclaration"), 12.0, 7.0);
     push(
         format!("Personne déclarante : {}", data.declarant),
-        11.0,
+        10.0,
         4.0,
     );
     push(
         format!("Représentant légal : {}", data.legal_representative),
-        11.0,
+        10.0,
         0.0,
     );
     push(
@@ -323,7 +325,7 @@ pub(crate) fn render(data: &ProofData) -> Result<RenderedProof> {
     let mut surface = page.surface();
     let mut y = MARGIN;
     for line in visible_lines(data) {
-        y += line.space_before + line.size * 1.3;
+        y += line.space_before + line.size * LINE_HEIGHT;
         surface.draw_text(
             Point::from_xy(MARGIN, y),
             font.clone(),
@@ -337,6 +339,13 @@ pub(crate) fn render(data: &ProofData) -> Result<RenderedProof> {
     // signature field is placed exactly over it.
     let top = y + 12.0;
     let height = 48.0;
+    // Never let text fall off the page silently: a proof that hides a field is worse
+    // than no proof.
+    if top + height > PAGE_HEIGHT - 20.0 {
+        return Err(Error::Pdf(String::from(
+            "le texte de l'état dépasse une page (noms trop longs ?)",
+        )));
+    }
     let width = PAGE_WIDTH - 2.0 * MARGIN;
     let rect = Rect::from_xywh(MARGIN, top, width, height)
         .ok_or(Error::PdfStructure("cadre de signature"))?;
