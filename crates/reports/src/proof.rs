@@ -269,10 +269,15 @@ fn wrap(text: &str, size: f32) -> Vec<String> {
 
 /// Renders the unsigned PDF/A-3b proof with its JSON attachment.
 pub(crate) fn render(data: &ProofData) -> Result<RenderedProof> {
+    render_with_attachment(data, serde_json::to_vec_pretty(data)?)
+}
+
+/// Renders the page from `data` and attaches `json` as is. Only [`render`] passes
+/// matching bytes; tests use the seam to build a proof whose parts disagree.
+pub(crate) fn render_with_attachment(data: &ProofData, json: Vec<u8>) -> Result<RenderedProof> {
     if data.format != PROOF_FORMAT {
         return Err(Error::UnknownProofFormat(data.format.clone()));
     }
-    let json = serde_json::to_vec_pretty(data)?;
     let configuration = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A3_B)
         .finish()

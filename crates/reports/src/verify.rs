@@ -705,3 +705,96 @@ fn text_objects(content: &[u8], fonts: &HashMap<Vec<u8>, UnicodeMap>) -> Vec<Str
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{ProofFigures, ProofRates};
+    use crate::sign::SigningIdentity;
+
+    fn data() -> ProofData {
+        ProofData {
+            format: PROOF_FORMAT.to_owned(),
+            establishment_finess: "330780495".to_owned(),
+            establishment_name: "Foyer de vie".to_owned(),
+            organisation_name: "Association test".to_owned(),
+            organisation_siret: "73282932000074".to_owned(),
+            period_from: jiff::civil::date(2026, 10, 1),
+            period_to: jiff::civil::date(2026, 10, 31),
+            produced_at: "2026-11-02T08:00:00Z".parse().unwrap(),
+            rule_set: "test/v1".to_owned(),
+            figures: ProofFigures {
+                records: 30,
+                open_records: 25,
+                active_records: 20,
+                accompanied_persons: 25,
+                records_with_care_plan: 18,
+                records_with_appointment: 15,
+                dmp_fed: 5,
+                mss_messages: 9,
+            },
+            rates: ProofRates {
+                active: "80,0 %".to_owned(),
+                care_plan: "90,0 %".to_owned(),
+                appointment: "75,0 %".to_owned(),
+                dmp: "20,0 %".to_owned(),
+                mss: "36,0 %".to_owned(),
+            },
+            declarant: "Alex Martin, directeur".to_owned(),
+            legal_representative: "Sam Durand, présidente".to_owned(),
+            counted_records_sha256: "00".repeat(32),
+        }
+    }
+
+    /// A correctly signed proof whose page says 21 DUI actifs while its JSON says 20.
+    #[test]
+    fn a_signed_proof_whose_page_and_data_disagree_is_refused() {
+        let pki = crate::pki::generate_demo_pki(
+            "Association test",
+            "73282932000074",
+            data().produced_at,
+            "x",
+        )
+        .unwrap();
+        let identity = SigningIdentity::from_pkcs12(&pki.pkcs12, "x").unwrap();
+        let mut shown = data();
+        shown.figures.active_records = 21;
+        let json = serde_json::to_vec(&data()).unwrap();
+        let rendered = crate::proof::render_with_attachment(&shown, json).unwrap();
+        let pdf = crate::sign::sign_pdf(
+            &rendered.pdf,
+            rendered.signature_rect,
+            &identity,
+            data().produced_at,
+            "test",
+            "test",
+        )
+        .unwrap();
+        let report = verify(&pdf, std::slice::from_ref(&pki.ca_certificate));
+        assert!(!report.ok);
+        let text = report.checks.iter().find(|c| c.label == L_TEXT).unwrap();
+        assert!(!text.ok);
+        assert!(
+            text.detail.contains("Nombre de DUI actifs : 20"),
+            "{}",
+            text.detail
+        );
+        // The signature itself is fine: only the consistency check fails.
+        assert!(
+            report
+                .checks
+                .iter()
+                .filter(|c| c.label != L_TEXT)
+                .all(|c| c.ok)
+        );
+    }
+
+    #[test]
+    fn cmap_ranges_and_chars_are_decoded() {
+        let cmap =
+            b"1 beginbfchar <0003> <00E9> endbfchar 1 beginbfrange <0010> <0012> <0041> endbfrange";
+        let map = parse_cmap(cmap);
+        assert_eq!(map.get(&3).map(String::as_str), Some("\u{e9}"));
+        assert_eq!(map.get(&0x12).map(String::as_str), Some("C"));
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! External tools: `pdfsig`, `pdftotext`, `pdfdetach`, `pdffonts` (Debian package
 //! poppler-utils), `qpdf`, `python3` with `openpyxl`, and `soffice`
-//! (libreoffice-calc-nogui). A missing tool fails the test when `CI` is set and skips it
+//! (libreoffice-calc-nogui), `certutil` (libnss3-tools). A missing tool fails the test when `CI` is set and skips it
 //! with a message otherwise.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
@@ -176,6 +176,47 @@ fn signed_proof_is_valid_for_pdfsig_and_for_verify() {
         assert!(out.contains("ETSI.CAdES.detached"), "{out}");
         assert!(out.contains("SHA256") || out.contains("SHA-256"), "{out}");
     }
+}
+
+#[test]
+fn pdfsig_trusts_the_signer_when_the_demo_ca_is_in_its_nss_database() {
+    if !tool("pdfsig", "poppler-utils") || !tool("certutil", "libnss3-tools") {
+        return;
+    }
+    let dir = scratch("trusted");
+    // NSS checks the chain at the current time: issue everything "now" in this test.
+    let now = Timestamp::now();
+    let pki = generate_demo_pki("Association test", "73282932000074", now, PASSWORD).unwrap();
+    let files = pki.write_to(&dir).unwrap();
+    let mut data = sample_data();
+    data.produced_at = now;
+    let path = dir.join("preuve.pdf");
+    std::fs::write(&path, signed_proof(&data, &identity(&pki)).unwrap()).unwrap();
+
+    let db = format!("sql:{}", dir.join("nss").display());
+    std::fs::create_dir_all(dir.join("nss")).unwrap();
+    let (ok, out) = run("certutil", &["-N", "-d", &db, "--empty-password"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(
+        "certutil",
+        &[
+            "-A",
+            "-d",
+            &db,
+            "-n",
+            "carnet-demo-ca",
+            "-t",
+            "C,C,C",
+            "-i",
+            files.ca_pem.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    // No `-no-ocsp`: with it poppler 22.12 reports "Unknown issue with Certificate";
+    // the demo certificates carry no OCSP address, so nothing is fetched anyway.
+    let (_, out) = run("pdfsig", &["-nssdir", &db, path.to_str().unwrap()]);
+    assert!(out.contains("Signature is Valid."), "{out}");
+    assert!(out.contains("Certificate is Trusted."), "{out}");
 }
 
 #[test]
