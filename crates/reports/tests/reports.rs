@@ -185,6 +185,10 @@ fn pdfsig_trusts_the_signer_when_the_demo_ca_is_in_its_nss_database() {
     }
     let dir = scratch("trusted");
     // NSS checks the chain at the current time: issue everything "now" in this test.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "NSS validates the chain against the real clock, so the test must use it"
+    )]
     let now = Timestamp::now();
     let pki = generate_demo_pki("Association test", "73282932000074", now, PASSWORD).unwrap();
     let files = pki.write_to(&dir).unwrap();
