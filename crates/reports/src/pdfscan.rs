@@ -198,8 +198,12 @@ pub(crate) fn array_items(array: &[u8]) -> Option<Vec<&[u8]>> {
     }
 }
 
-pub(crate) fn first_kid(pages: &[u8]) -> Option<u64> {
-    as_ref(array_items(dict_value(pages, b"/Kids")?)?.first()?)
+/// The page objects of a flat page tree (krilla writes one /Pages node).
+pub(crate) fn kids(pages: &[u8]) -> Option<Vec<u64>> {
+    array_items(dict_value(pages, b"/Kids")?)?
+        .into_iter()
+        .map(as_ref)
+        .collect()
 }
 
 /// The dictionary after `startxref … trailer` of the last revision (classic xref).

@@ -49,6 +49,8 @@ pub(crate) type SignatureRect = [f32; 4];
 /// An unsigned proof: the PDF/A bytes and where the signature widget goes.
 pub(crate) struct RenderedProof {
     pub pdf: Vec<u8>,
+    /// Zero-based index of the page holding the signature box (the last one).
+    pub signature_page: usize,
     pub signature_rect: SignatureRect,
 }
 
@@ -201,7 +203,7 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
         6.0,
     );
     push(data.counted_records_sha256.clone(), 9.0, 0.0);
-    push(String::from("Déclaration"), 12.0, 7.0);
+    push(DECLARATION_HEADING.to_owned(), 12.0, 7.0);
     push(
         format!("Personne déclarante : {}", data.declarant),
         10.0,
@@ -241,27 +243,55 @@ pub fn french_instant(at: Timestamp) -> String {
     )
 }
 
-/// Greedy word wrap on an estimated width; long words are kept whole.
+/// Width of `text` in points at `size`, shaped with the bundled font (as krilla
+/// shapes it); falls back to an average advance if the font cannot be parsed.
+fn text_width(text: &str, size: f32) -> f32 {
+    static FACE: std::sync::OnceLock<Option<rustybuzz::Face<'static>>> = std::sync::OnceLock::new();
+    let Some(face) = FACE.get_or_init(|| rustybuzz::Face::from_slice(FONT, 0)) else {
+        #[allow(clippy::cast_precision_loss, reason = "a short line's length")]
+        return text.chars().count() as f32 * size * AVERAGE_ADVANCE;
+    };
+    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    buffer.push_str(text);
+    let shaped = rustybuzz::shape(face, &[], buffer);
+    let units: i64 = shaped
+        .glyph_positions()
+        .iter()
+        .map(|p| i64::from(p.x_advance))
+        .sum();
+    #[allow(clippy::cast_precision_loss, reason = "font units of one line")]
+    let units = units as f32;
+    let per_em = u16::try_from(face.units_per_em()).unwrap_or(1000).max(1);
+    units * size / f32::from(per_em)
+}
+
+/// Greedy word wrap on the shaped width; a word wider than a line is cut.
 fn wrap(text: &str, size: f32) -> Vec<String> {
     let usable = PAGE_WIDTH - 2.0 * MARGIN;
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a small positive number of characters"
-    )]
-    let max_chars = (usable / (size * AVERAGE_ADVANCE)).floor().max(10.0) as usize;
     let mut out = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if !current.is_empty() && needed > max_chars {
-            out.push(std::mem::take(&mut current));
+        let candidate = if current.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{current} {word}")
+        };
+        if text_width(&candidate, size) <= usable {
+            current = candidate;
+            continue;
         }
         if !current.is_empty() {
-            current.push(' ');
+            out.push(std::mem::take(&mut current));
         }
-        current.push_str(word);
+        for c in word.chars() {
+            let mut next = current.clone();
+            next.push(c);
+            if !current.is_empty() && text_width(&next, size) > usable {
+                out.push(std::mem::take(&mut current));
+                next = c.to_string();
+            }
+            current = next;
+        }
     }
     out.push(current);
     out
@@ -324,35 +354,104 @@ pub(crate) fn render_with_attachment(data: &ProofData, json: Vec<u8>) -> Result<
     }
 
     let font = Font::new(FONT.into(), 0).ok_or(Error::Font)?;
+    let layout = layout(&visible_lines(data));
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or(Error::PdfStructure("format de page"))?;
-    let mut page = document.start_page_with(settings);
-    let mut surface = page.surface();
+    let last = layout.pages.len().saturating_sub(1);
+    for (index, placed) in layout.pages.iter().enumerate() {
+        let mut page = document.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        for (line, y) in placed {
+            surface.draw_text(
+                Point::from_xy(MARGIN, *y),
+                font.clone(),
+                line.size,
+                &line.text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        if index == last {
+            draw_signature_box(&mut surface, &font, layout.signature_top)?;
+        }
+        surface.finish();
+        page.finish();
+    }
+    let pdf = document
+        .finish()
+        .map_err(|e| Error::Pdf(format!("{e:?}")))?;
+    let top = layout.signature_top;
+    Ok(RenderedProof {
+        pdf,
+        signature_page: last,
+        signature_rect: [
+            MARGIN,
+            PAGE_HEIGHT - (top + SIGNATURE_BOX_HEIGHT),
+            PAGE_WIDTH - MARGIN,
+            PAGE_HEIGHT - top,
+        ],
+    })
+}
+
+const SIGNATURE_BOX_HEIGHT: f32 = 48.0;
+/// Lowest baseline or box edge allowed on a page.
+const BOTTOM: f32 = PAGE_HEIGHT - 36.0;
+
+/// Lines placed on pages (baseline y from the top), and the top of the signature box
+/// on the last page.
+struct Layout {
+    pages: Vec<Vec<(Line, f32)>>,
+    signature_top: f32,
+}
+
+/// Flows the lines over as many A4 pages as needed; a section never starts with its
+/// continuation on the next page mid-line, and the signature box never splits.
+fn layout(lines: &[Line]) -> Layout {
+    // The declaration (declarant, representative) stays on the signature box's page.
+    let tail_start = lines
+        .iter()
+        .position(|l| l.text == DECLARATION_HEADING)
+        .unwrap_or(lines.len());
+    let tail_height: f32 = lines[tail_start..]
+        .iter()
+        .map(|l| l.space_before + l.size * LINE_HEIGHT)
+        .sum::<f32>()
+        + 12.0
+        + SIGNATURE_BOX_HEIGHT;
+    let mut pages = vec![Vec::new()];
     let mut y = MARGIN;
-    for line in visible_lines(data) {
-        y += line.space_before + line.size * LINE_HEIGHT;
-        surface.draw_text(
-            Point::from_xy(MARGIN, y),
-            font.clone(),
-            line.size,
-            &line.text,
-            false,
-            TextDirection::Auto,
-        );
+    for (index, line) in lines.iter().enumerate() {
+        let mut next = y + line.space_before + line.size * LINE_HEIGHT;
+        let tail_overflows = index == tail_start && y + tail_height > BOTTOM;
+        if next > BOTTOM || (tail_overflows && y > MARGIN) {
+            pages.push(Vec::new());
+            next = MARGIN + line.size * LINE_HEIGHT;
+        }
+        y = next;
+        if let Some(page) = pages.last_mut() {
+            page.push((line.clone(), y));
+        }
     }
-    // The signature box: a frame with a caption; the invisible-content widget of the
-    // signature field is placed exactly over it.
-    let top = y + 12.0;
-    let height = 48.0;
-    // Never let text fall off the page silently: a proof that hides a field is worse
-    // than no proof.
-    if top + height > PAGE_HEIGHT - 20.0 {
-        return Err(Error::Pdf(String::from(
-            "le texte de l'état dépasse une page (noms trop longs ?)",
-        )));
+    let mut signature_top = y + 12.0;
+    if signature_top + SIGNATURE_BOX_HEIGHT > BOTTOM {
+        pages.push(Vec::new());
+        signature_top = MARGIN;
     }
+    Layout {
+        pages,
+        signature_top,
+    }
+}
+
+/// The signature box: a frame with a caption; the signature field's widget (added when
+/// signing) is placed exactly over it.
+fn draw_signature_box(
+    surface: &mut krilla::surface::Surface<'_>,
+    font: &Font,
+    top: f32,
+) -> Result<()> {
     let width = PAGE_WIDTH - 2.0 * MARGIN;
-    let rect = Rect::from_xywh(MARGIN, top, width, height)
+    let rect = Rect::from_xywh(MARGIN, top, width, SIGNATURE_BOX_HEIGHT)
         .ok_or(Error::PdfStructure("cadre de signature"))?;
     let mut path = PathBuilder::new();
     path.push_rect(rect);
@@ -375,21 +474,10 @@ pub(crate) fn render_with_attachment(data: &ProofData, json: Vec<u8>) -> Result<
         false,
         TextDirection::Auto,
     );
-    surface.finish();
-    page.finish();
-    let pdf = document
-        .finish()
-        .map_err(|e| Error::Pdf(format!("{e:?}")))?;
-    Ok(RenderedProof {
-        pdf,
-        signature_rect: [
-            MARGIN,
-            PAGE_HEIGHT - (top + height),
-            MARGIN + width,
-            PAGE_HEIGHT - top,
-        ],
-    })
+    Ok(())
 }
+
+const DECLARATION_HEADING: &str = "Déclaration";
 
 /// Caption of the signature box.
 pub const SIGNATURE_CAPTION: &str =

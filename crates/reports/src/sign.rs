@@ -102,6 +102,7 @@ pub fn signed_proof(data: &ProofData, identity: &SigningIdentity) -> Result<Vec<
     );
     sign_pdf(
         &rendered.pdf,
+        rendered.signature_page,
         rendered.signature_rect,
         identity,
         data.produced_at,
@@ -110,9 +111,10 @@ pub fn signed_proof(data: &ProofData, identity: &SigningIdentity) -> Result<Vec<
     )
 }
 
-/// Adds a signature to a one-page PDF written by this crate.
+/// Adds a signature to a PDF written by this crate, its widget on page `page_index`.
 pub(crate) fn sign_pdf(
     pdf: &[u8],
+    page_index: usize,
     rect: SignatureRect,
     identity: &SigningIdentity,
     signed_at: Timestamp,
@@ -131,7 +133,9 @@ pub(crate) fn sign_pdf(
     }
     let pages = pdfscan::dict_ref(catalog, b"/Pages").ok_or(Error::PdfStructure("/Pages"))?;
     let pages_dict = pdfscan::object_dict(pdf, pages).ok_or(Error::PdfStructure("pages"))?;
-    let page = pdfscan::first_kid(pages_dict).ok_or(Error::PdfStructure("/Kids"))?;
+    let page = pdfscan::kids(pages_dict)
+        .and_then(|kids| kids.get(page_index).copied())
+        .ok_or(Error::PdfStructure("/Kids"))?;
     let page_dict = pdfscan::object_dict(pdf, page).ok_or(Error::PdfStructure("page"))?;
     if pdfscan::dict_value(page_dict, b"/Annots").is_some() {
         return Err(Error::PdfStructure("page déjà annotée"));

@@ -549,7 +549,7 @@ fn object_value<'a>(
     }
 }
 
-/// Text of the first page, one entry per text object (BT … ET).
+/// Text of every page, in page order.
 fn page_lines(pdf: &[u8], objects: &BTreeMap<u64, RawObject<'_>>) -> Result<Vec<String>, String> {
     let root = pdfscan::last_trailer(pdf)
         .ok()
@@ -559,9 +559,19 @@ fn page_lines(pdf: &[u8], objects: &BTreeMap<u64, RawObject<'_>>) -> Result<Vec<
     let pages = pdfscan::dict_ref(catalog.value, b"/Pages")
         .and_then(|n| objects.get(&n))
         .ok_or("arbre des pages absent")?;
-    let page = pdfscan::first_kid(pages.value)
-        .and_then(|n| objects.get(&n))
-        .ok_or("page absente")?;
+    let mut lines = Vec::new();
+    for number in pdfscan::kids(pages.value).ok_or("liste des pages illisible")? {
+        let page = objects.get(&number).ok_or("page absente")?;
+        lines.extend(page_text(objects, page)?);
+    }
+    Ok(lines)
+}
+
+/// Text of one page, one entry per text object (BT … ET).
+fn page_text(
+    objects: &BTreeMap<u64, RawObject<'_>>,
+    page: &RawObject<'_>,
+) -> Result<Vec<String>, String> {
     let resources = pdfscan::dict_value(page.value, b"/Resources")
         .and_then(|v| object_value(objects, v))
         .ok_or("ressources absentes")?;
@@ -763,6 +773,7 @@ mod tests {
         let rendered = crate::proof::render_with_attachment(&shown, json).unwrap();
         let pdf = crate::sign::sign_pdf(
             &rendered.pdf,
+            rendered.signature_page,
             rendered.signature_rect,
             &identity,
             data().produced_at,

@@ -406,6 +406,41 @@ fn pdftotext_shows_every_mandatory_field() {
 }
 
 #[test]
+fn long_upper_case_names_wrap_inside_the_page_and_still_verify() {
+    let dir = scratch("long-names");
+    let pki = demo_pki();
+    let mut data = sample_data();
+    data.establishment_name =
+        "ÉTABLISSEMENT D'HÉBERGEMENT POUR PERSONNES ÂGÉES DÉPENDANTES RÉSIDENCE LES GRANDS CHÊNES DE SAINT-ÉTIENNE-DU-ROUVRAY"
+            .to_owned();
+    data.organisation_name = format!("ASSOCIATION{}", "X".repeat(90));
+    let pdf = signed_proof(&data, &identity(&pki)).unwrap();
+    let report = verify(&pdf, std::slice::from_ref(&pki.ca_certificate));
+    assert!(report.ok, "{}", report.summary());
+    let path = dir.join("preuve.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    if !tool("pdftotext", "poppler-utils") {
+        return;
+    }
+    let (ok, bbox) = run("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+    assert!(ok, "{bbox}");
+    let right_edges: Vec<f32> = bbox
+        .split("xMax=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(!right_edges.is_empty());
+    let widest = right_edges.iter().copied().fold(0.0_f32, f32::max);
+    assert!(
+        widest <= 595.0 - 40.0,
+        "texte hors de la page : x = {widest}"
+    );
+    let (_, text) = run("pdftotext", &[path.to_str().unwrap(), "-"]);
+    let joined = text.replace('\n', " ");
+    assert!(joined.contains("RÉSIDENCE LES GRANDS CHÊNES"), "{text}");
+}
+
+#[test]
 fn fonts_are_embedded_and_the_file_declares_pdf_a_3b() {
     let dir = scratch("pdfa");
     let (path, pdf, _) = write_signed_proof(&dir);
