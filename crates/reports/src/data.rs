@@ -7,6 +7,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// Version tag of the JSON embedded in every proof; bump it when a field changes.
 pub const PROOF_FORMAT: &str = "carnet-proof/1";
@@ -111,4 +112,57 @@ pub struct ProofFileEntry {
     pub file_name: String,
     /// Lower-case hex SHA-256 of the whole PDF file.
     pub sha256: String,
+}
+
+/// The `counted_records_sha256` of a proof: SHA-256 over the record ids sorted
+/// byte-wise, each followed by a line feed (UTF-8), in lower-case hex. Duplicates are
+/// kept once. Anyone holding the list of counted records can recompute it.
+pub fn counted_records_sha256<I, S>(ids: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let sorted: std::collections::BTreeSet<String> =
+        ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
+    let mut hasher = Sha256::new();
+    for id in &sorted {
+        hasher.update(id.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex::encode(hasher.finalize())
+}
+
+impl ProofData {
+    /// Checks what the proof format requires before anything is rendered.
+    pub(crate) fn check(&self) -> crate::error::Result<()> {
+        use crate::error::Error;
+        if self.format != PROOF_FORMAT {
+            return Err(Error::UnknownProofFormat(self.format.clone()));
+        }
+        let missing = [
+            ("FINESS géographique", &self.establishment_finess),
+            ("nom de l'ESSMS", &self.establishment_name),
+            ("organisme gestionnaire", &self.organisation_name),
+            ("SIRET de l'organisme", &self.organisation_siret),
+            ("jeu de règles", &self.rule_set),
+            ("personne déclarante", &self.declarant),
+            ("représentant légal", &self.legal_representative),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.trim().is_empty());
+        if let Some((field, _)) = missing {
+            return Err(Error::MissingField(field));
+        }
+        if self.period_to < self.period_from {
+            return Err(Error::InvertedPeriod {
+                from: self.period_from,
+                to: self.period_to,
+            });
+        }
+        let hash = &self.counted_records_sha256;
+        if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(Error::BadRecordsDigest(hash.clone()));
+        }
+        Ok(())
+    }
 }

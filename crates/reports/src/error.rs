@@ -23,6 +23,17 @@ pub enum Error {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("données de preuve : format « {0} » inconnu")]
     UnknownProofFormat(String),
+    #[error("données de preuve : le champ « {0} » est vide")]
+    MissingField(&'static str),
+    #[error("données de preuve : la période se termine ({to}) avant de commencer ({from})")]
+    InvertedPeriod {
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    },
+    #[error(
+        "données de preuve : l'empreinte des dossiers comptés doit être un SHA-256 en hexadécimal minuscule (« {0} »)"
+    )]
+    BadRecordsDigest(String),
     #[error("données de preuve : {0}")]
     Json(#[from] serde_json::Error),
     #[error("PDF : la police intégrée est illisible")]

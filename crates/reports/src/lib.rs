@@ -15,7 +15,10 @@ mod sign;
 mod verify;
 mod workbook;
 
-pub use data::{PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow};
+pub use data::{
+    PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow,
+    counted_records_sha256,
+};
 pub use error::{Error, Result};
 pub use pki::{DemoPki, DemoPkiFiles, certificate_pem, certificates_from_pem, generate_demo_pki};
 pub use proof::{

@@ -305,9 +305,7 @@ pub(crate) fn render(data: &ProofData) -> Result<RenderedProof> {
 /// Renders the page from `data` and attaches `json` as is. Only [`render`] passes
 /// matching bytes; tests use the seam to build a proof whose parts disagree.
 pub(crate) fn render_with_attachment(data: &ProofData, json: Vec<u8>) -> Result<RenderedProof> {
-    if data.format != PROOF_FORMAT {
-        return Err(Error::UnknownProofFormat(data.format.clone()));
-    }
+    data.check()?;
     let configuration = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A3_B)
         .finish()

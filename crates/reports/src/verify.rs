@@ -236,10 +236,11 @@ fn find_signature(
             pdf.len()
         ));
     }
-    let hex_digits = &contents[1..contents.len() - 1];
-    if !contents.starts_with(b"<") || !hex_digits.iter().all(u8::is_ascii_hexdigit) {
-        return Err(String::from("/Contents n'est pas une chaîne hexadécimale"));
-    }
+    let hex_digits = contents
+        .strip_prefix(b"<")
+        .and_then(|c| c.strip_suffix(b">"))
+        .filter(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+        .ok_or("/Contents n'est pas une chaîne hexadécimale")?;
     let der = hex::decode(hex_digits).map_err(|_| "/Contents illisible")?;
     let der = der_prefix(&der).ok_or("signature CMS tronquée")?.to_vec();
     Ok((

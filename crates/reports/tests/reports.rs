@@ -13,8 +13,8 @@ use std::process::Command;
 use carnet_reports::{
     ATTACHMENT_NAME, DemoPki, MEASURE_HEADERS, PROOF_FORMAT, PROOF_HEADERS, ProofData,
     ProofFigures, ProofFileEntry, ProofRates, SHEET_INSTRUCTIONS, SHEET_MEASURES, SHEET_PROOFS,
-    SigningIdentity, WorkbookRow, certificates_from_pem, generate_demo_pki, sha256_hex,
-    signed_proof, unsigned_proof, verify, write_workbook,
+    SigningIdentity, WorkbookRow, certificates_from_pem, counted_records_sha256, generate_demo_pki,
+    sha256_hex, signed_proof, unsigned_proof, verify, write_workbook,
 };
 use jiff::Timestamp;
 use jiff::civil::date;
@@ -55,8 +55,7 @@ fn sample_data() -> ProofData {
         },
         declarant: "Camille Dupont, directrice".to_owned(),
         legal_representative: "Jean-Pierre Martin, président".to_owned(),
-        counted_records_sha256: "3f2a9c0d5b7e1f4a6c8d0e2b4a6c8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d"
-            .to_owned(),
+        counted_records_sha256: counted_records_sha256(["rec-0002", "rec-0001", "rec-0107"]),
     }
 }
 
@@ -777,4 +776,58 @@ fn workbook_refuses_a_finess_twice_or_a_second_galis_reference() {
     let mut rows = sample_rows();
     rows[1].finess = " ".to_owned();
     assert!(write_workbook(&rows, &[], produced_at()).is_err());
+}
+
+// ---------------------------------------------------------------- robustness
+
+#[test]
+fn verify_never_panics_on_truncated_or_altered_files() {
+    let (_, pdf, pki) = write_signed_proof(&scratch("robustness"));
+    let anchors = std::slice::from_ref(&pki.ca_certificate);
+    assert!(!verify(b"", anchors).ok);
+    assert!(!verify(b"%PDF-1.7\n", anchors).ok);
+    for cut in (0..pdf.len()).step_by(611) {
+        assert!(!verify(&pdf[..cut], anchors).ok, "tronqué à {cut}");
+    }
+    let start = pdf.windows(11).position(|w| w == b"/Contents <").unwrap() + 10;
+    let end = start + pdf[start..].iter().position(|&b| b == b'>').unwrap() + 1;
+    let contents = (start, end);
+    for at in (0..pdf.len()).step_by(389) {
+        let mut altered = pdf.clone();
+        altered[at] = altered[at].wrapping_add(0x21);
+        let report = verify(&altered, anchors);
+        // Inside /Contents, a changed byte of a carried certificate that is not used
+        // (the anchor is given) changes nothing signed: only no panic is required.
+        if !(contents.0..contents.1).contains(&at) {
+            assert!(!report.ok, "octet {at} modifié non détecté");
+        }
+    }
+}
+
+#[test]
+fn incomplete_data_is_refused_before_rendering() {
+    let mut data = sample_data();
+    data.declarant = " ".to_owned();
+    let err = unsigned_proof(&data).unwrap_err().to_string();
+    assert!(err.contains("personne déclarante"), "{err}");
+
+    let mut data = sample_data();
+    data.period_to = date(2026, 7, 31);
+    assert!(unsigned_proof(&data).is_err());
+
+    let mut data = sample_data();
+    data.counted_records_sha256 = "ABC".to_owned();
+    assert!(unsigned_proof(&data).is_err());
+}
+
+#[test]
+fn the_counted_records_digest_ignores_order_and_duplicates() {
+    let a = counted_records_sha256(["b", "a", "c"]);
+    assert_eq!(a, counted_records_sha256(["c", "b", "a", "a"]));
+    assert_ne!(a, counted_records_sha256(["a", "b"]));
+    // printf 'a\nb\nc\n' | sha256sum
+    assert_eq!(
+        a,
+        "880553fca8fcea94e325ee2cfb48e5a985cc797f39a14cc6d3cedecfeb2ae4d2"
+    );
 }
