@@ -2,7 +2,7 @@
 //!
 //! External tools: `pdfsig`, `pdftotext`, `pdfdetach`, `pdffonts` (Debian package
 //! poppler-utils), `qpdf`, `python3` with `openpyxl`, and `soffice`
-//! (libreoffice-calc-nogui), `certutil` (libnss3-tools). A missing tool fails the test when `CI` is set and skips it
+//! (libreoffice-calc-nogui), `certutil` (libnss3-tools), `openssl`. A missing tool fails the test when `CI` is set and skips it
 //! with a message otherwise.
 
 #![allow(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
@@ -347,6 +347,53 @@ fn demo_pki_files_round_trip_and_the_password_is_checked() {
 
     let pdf = signed_proof(&sample_data(), &identity).unwrap();
     assert!(verify(&pdf, &anchors).ok);
+}
+
+#[test]
+fn pkcs12_files_interoperate_with_openssl_both_ways() {
+    if !tool("openssl", "openssl") {
+        return;
+    }
+    let dir = scratch("openssl");
+    let pki = demo_pki();
+    let files = pki.write_to(&dir).unwrap();
+    let pass = format!("pass:{PASSWORD}");
+    // Ours, read by OpenSSL.
+    let pem = dir.join("cle-et-chaine.pem");
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            files.organisation_p12.to_str().unwrap(),
+            "-passin",
+            &pass,
+            "-nodes",
+            "-out",
+            pem.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    // OpenSSL's, read by us.
+    let theirs = dir.join("openssl.p12");
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-in",
+            pem.to_str().unwrap(),
+            "-passout",
+            "pass:autre",
+            "-out",
+            theirs.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let identity = SigningIdentity::from_pkcs12(&std::fs::read(&theirs).unwrap(), "autre").unwrap();
+    assert_eq!(identity.certificate(), Some(&pki.organisation_certificate));
+    let pdf = signed_proof(&sample_data(), &identity).unwrap();
+    assert!(verify(&pdf, std::slice::from_ref(&pki.ca_certificate)).ok);
 }
 
 #[test]
