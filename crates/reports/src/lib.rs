@@ -9,6 +9,7 @@
 mod data;
 mod error;
 mod pdfscan;
+mod pdftext;
 mod pki;
 mod proof;
 mod sign;
