@@ -397,6 +397,54 @@ fn pkcs12_files_interoperate_with_openssl_both_ways() {
 }
 
 #[test]
+fn an_rsa_key_is_refused_with_a_clear_message() {
+    if !tool("openssl", "openssl") {
+        return;
+    }
+    let dir = scratch("rsa");
+    let key = dir.join("rsa.pem");
+    let cert = dir.join("rsa.crt");
+    let p12 = dir.join("rsa.p12");
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=RSA test",
+            "-days",
+            "2",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key.to_str().unwrap(),
+            "-in",
+            cert.to_str().unwrap(),
+            "-passout",
+            "pass:x",
+            "-out",
+            p12.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let err = SigningIdentity::from_pkcs12(&std::fs::read(&p12).unwrap(), "x").unwrap_err();
+    assert!(err.to_string().contains("ECDSA P-256"), "{err}");
+}
+
+#[test]
 fn the_same_data_gives_the_same_pdf() {
     let a = unsigned_proof(&sample_data()).unwrap();
     let b = unsigned_proof(&sample_data()).unwrap();
