@@ -66,7 +66,7 @@ impl VerifyReport {
             out.push_str(&format!("Signataire : {signer}\n"));
         }
         for check in &self.checks {
-            let mark = if check.ok { "OK " } else { "ÉCHEC" };
+            let mark = if check.ok { "OK" } else { "ÉCHEC" };
             out.push_str(&format!("[{mark}] {} : {}\n", check.label, check.detail));
         }
         out.push_str(if self.ok {
@@ -392,7 +392,12 @@ fn check_signature(info: &SignerInfo, cert: &Certificate) -> Checked<()> {
     verifying_key(cert)?
         .verify(&signed, &signature)
         .map_err(|_| String::from("signature ECDSA invalide"))?;
-    Ok(((), String::from("valide (ECDSA P-256, SHA-256)")))
+    Ok((
+        (),
+        String::from(
+            "attributs signés authentifiés par la clé du certificat (ECDSA P-256, SHA-256)",
+        ),
+    ))
 }
 
 fn valid_at(cert: &Certificate, unix_seconds: i64) -> bool {

@@ -926,3 +926,33 @@ fn the_counted_records_digest_ignores_order_and_duplicates() {
         "880553fca8fcea94e325ee2cfb48e5a985cc797f39a14cc6d3cedecfeb2ae4d2"
     );
 }
+
+#[test]
+fn the_french_summary_names_the_proof_each_check_and_the_verdict() {
+    let (_, pdf, pki) = write_signed_proof(&scratch("summary"));
+    let anchors = std::slice::from_ref(&pki.ca_certificate);
+    let summary = verify(&pdf, anchors).summary();
+    assert!(
+        summary.starts_with("Preuve d'usage : FINESS 2A0000154"),
+        "{summary}"
+    );
+    assert!(summary.contains("107 DUI actifs"), "{summary}");
+    assert!(
+        summary.contains("[OK] Chaîne de confiance : reconnue"),
+        "{summary}"
+    );
+    assert!(
+        summary.ends_with("Résultat : document authentique et intègre.\n"),
+        "{summary}"
+    );
+
+    let mut tampered = pdf.clone();
+    let n = tampered.len();
+    tampered[n - 30] ^= 1;
+    let summary = verify(&tampered, anchors).summary();
+    assert!(
+        summary.contains("[ÉCHEC] Empreinte SHA-256 du document : l'empreinte signée diffère"),
+        "{summary}"
+    );
+    assert!(summary.contains("VÉRIFICATION ÉCHOUÉE"), "{summary}");
+}
