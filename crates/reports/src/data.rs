@@ -114,6 +114,26 @@ pub struct ProofFileEntry {
     pub sha256: String,
 }
 
+impl ProofFileEntry {
+    /// The line of "Preuves d'usage" for a signed proof of `data`, named by
+    /// [`proof_file_name`], with the SHA-256 of `pdf`.
+    pub fn for_proof(data: &ProofData, pdf: &[u8]) -> Self {
+        Self {
+            finess: data.establishment_finess.clone(),
+            file_name: proof_file_name(data),
+            sha256: hex::encode(Sha256::digest(pdf)),
+        }
+    }
+}
+
+/// Conventional file name of a proof: `preuve-usage-<FINESS>-<from>-<to>.pdf`.
+pub fn proof_file_name(data: &ProofData) -> String {
+    format!(
+        "preuve-usage-{}-{}-{}.pdf",
+        data.establishment_finess, data.period_from, data.period_to
+    )
+}
+
 /// The `counted_records_sha256` of a proof: SHA-256 over the record ids sorted
 /// byte-wise, each followed by a line feed (UTF-8), in lower-case hex. Duplicates are
 /// kept once. Anyone holding the list of counted records can recompute it.

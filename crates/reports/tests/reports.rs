@@ -14,7 +14,7 @@ use carnet_reports::{
     ATTACHMENT_NAME, DemoPki, MEASURE_HEADERS, PROOF_FORMAT, PROOF_HEADERS, ProofData,
     ProofFigures, ProofFileEntry, ProofRates, SHEET_INSTRUCTIONS, SHEET_MEASURES, SHEET_PROOFS,
     SigningIdentity, WorkbookRow, certificates_from_pem, counted_records_sha256, generate_demo_pki,
-    sha256_hex, signed_proof, unsigned_proof, verify, write_workbook,
+    proof_file_name, sha256_hex, signed_proof, unsigned_proof, verify, write_workbook,
 };
 use jiff::Timestamp;
 use jiff::civil::date;
@@ -600,6 +600,20 @@ fn the_json_attachment_is_listed_and_extracted_by_pdfdetach() {
     assert!(ok, "{out}");
     let data: ProofData = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(data, sample_data());
+}
+
+#[test]
+fn the_proofs_sheet_line_names_the_file_and_hashes_the_signed_bytes() {
+    let (_, pdf, _) = write_signed_proof(&scratch("entry"));
+    let entry = ProofFileEntry::for_proof(&sample_data(), &pdf);
+    assert_eq!(entry.finess, "2A0000154");
+    assert_eq!(
+        entry.file_name,
+        "preuve-usage-2A0000154-2026-08-01-2026-10-31.pdf"
+    );
+    assert_eq!(entry.file_name, proof_file_name(&sample_data()));
+    assert_eq!(entry.sha256, sha256_hex(&pdf));
+    assert_eq!(entry.sha256.len(), 64);
 }
 
 // ---------------------------------------------------------------- workbook
