@@ -67,7 +67,7 @@ impl SigningIdentity {
 
     /// Builds an identity from a key and its chain (leaf first); the leaf must carry
     /// the key's public half.
-    pub fn new(key: SigningKey, chain: Vec<Certificate>) -> Result<Self> {
+    pub(crate) fn new(key: SigningKey, chain: Vec<Certificate>) -> Result<Self> {
         let leaf = chain
             .first()
             .ok_or_else(|| Error::Certificate(String::from("chaîne de certificats vide")))?;
