@@ -475,10 +475,14 @@ impl Db {
         let mut events: Vec<Event> = Vec::new();
         let mut appointments: Vec<Appointment> = Vec::new();
         let mut done = 0;
+        let mut touched = std::collections::BTreeSet::new();
         for item in lines(path)? {
             let (number, text) = item?;
             let line = Line::parse(&text)
                 .map_err(|e| StoreError::Conflict(format!("ligne {number} : {}", e.message)))?;
+            if let Some(e) = line_establishment(&line) {
+                touched.insert(e);
+            }
             let written = self
                 .write_line(
                     &mut tx,
@@ -510,6 +514,11 @@ impl Db {
         }
         insert_many(&mut tx, &events).await?;
         insert_many(&mut tx, &appointments).await?;
+        progress("index d'activité", 0);
+        for (n, establishment) in touched.iter().enumerate() {
+            crate::activity::rebuild_establishment(&mut tx, self.backend, *establishment).await?;
+            progress("index d'activité", n as u64 + 1);
+        }
         let file_hash = {
             let mut hasher = Sha256::new();
             std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
@@ -812,4 +821,18 @@ async fn export_blobs(
         n += 1;
     }
     Ok(n)
+}
+
+/// The establishment whose activity index a line changes.
+fn line_establishment(line: &Line) -> Option<EstablishmentId> {
+    match line {
+        Line::Establishment(r) => Some(r.id),
+        Line::Stay(r) => Some(r.establishment_id),
+        Line::CarePlan(r) => Some(r.establishment_id),
+        Line::Event(r) => Some(r.establishment_id),
+        Line::Appointment(r) => Some(r.establishment_id),
+        Line::Document(r) => Some(r.establishment_id),
+        Line::Message(r) => Some(r.establishment_id),
+        _ => None,
+    }
 }

@@ -5,6 +5,7 @@
 //! appends its audit entry. This crate never reads the clock: the caller passes
 //! `now` in a [`WriteCtx`].
 
+mod activity;
 mod audit;
 mod db;
 mod error;
@@ -14,6 +15,7 @@ mod tokens;
 #[doc(hidden)]
 pub mod values;
 
+pub use activity::Touch;
 pub use audit::{Actor, AuditAction, AuditEntry, AuditProblem, Outcome};
 pub use db::{Backend, Db};
 pub use error::StoreError;

@@ -5,6 +5,7 @@
 
 use super::generic::{self, Record};
 use super::{Page, load_care_plan_history};
+use crate::activity::{self, Touch};
 use crate::audit::{AuditAction, AuditWriter, Outcome};
 use crate::values::Value;
 use crate::{Db, Result, StoreError, WriteCtx};
@@ -52,17 +53,20 @@ impl Scope {
 pub trait Attached: Record {
     fn establishment(&self) -> EstablishmentId;
     fn check(&self) -> Vec<FieldError>;
+    /// What the activity index must learn of this record.
+    fn touch(&self) -> Touch<'_>;
 }
 
 macro_rules! attached {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $touch:ident),*) => {$(
         impl Attached for $t {
             fn establishment(&self) -> EstablishmentId { self.establishment_id }
             fn check(&self) -> Vec<FieldError> { self.validate() }
+            fn touch(&self) -> Touch<'_> { Touch::$touch(self) }
         }
     )*};
 }
-attached!(Stay, Event, Appointment, Document, MssMessage);
+attached!(Stay => Stay, Event => Event, Appointment => Appointment, Document => Document, MssMessage => Message);
 
 fn invalid(errors: Vec<FieldError>) -> Result<()> {
     if errors.is_empty() {
@@ -203,6 +207,7 @@ impl Db {
         Self::check_attached(&mut tx, scope, &record).await?;
         let id = generic::insert(&mut tx, &record, false).await?;
         record.set_id(id);
+        activity::on_insert(&mut tx, self.backend, &record).await?;
         let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
         audit
             .append(
@@ -245,6 +250,17 @@ impl Db {
         }
         Self::check_attached(&mut tx, scope, &record).await?;
         generic::update(&mut tx, &record).await?;
+        if let Some(person) = record.person() {
+            let message = matches!(record.touch(), Touch::Message(_));
+            activity::rebuild_record(
+                &mut tx,
+                self.backend,
+                record.establishment(),
+                person,
+                message,
+            )
+            .await?;
+        }
         let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
         audit
             .append(
@@ -407,6 +423,7 @@ impl Db {
                 Self::check_attached(&mut tx, scope, &stay).await?;
                 let stay_id = generic::insert(&mut tx, &stay, false).await?;
                 stay.set_id(stay_id);
+                activity::on_insert(&mut tx, self.backend, &stay).await?;
                 audit
                     .append(
                         &mut tx,
@@ -614,6 +631,14 @@ impl Db {
         for change in &plan.history {
             insert_status_change(&mut tx, plan.organisation_id, plan.id, change).await?;
         }
+        activity::rebuild_record(
+            &mut tx,
+            self.backend,
+            plan.establishment_id,
+            plan.person_id,
+            false,
+        )
+        .await?;
         let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
         audit
             .append(
@@ -671,6 +696,14 @@ impl Db {
         plan.history = existing.history;
         invalid(plan.validate())?;
         generic::update(&mut tx, &plan).await?;
+        activity::rebuild_record(
+            &mut tx,
+            self.backend,
+            plan.establishment_id,
+            plan.person_id,
+            false,
+        )
+        .await?;
         let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
         audit
             .append(
@@ -703,6 +736,14 @@ impl Db {
         plan.history.push(change.clone());
         invalid(plan.validate())?;
         insert_status_change(&mut tx, plan.organisation_id, plan.id, &change).await?;
+        activity::rebuild_record(
+            &mut tx,
+            self.backend,
+            plan.establishment_id,
+            plan.person_id,
+            false,
+        )
+        .await?;
         let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
         audit
             .append(
@@ -805,6 +846,7 @@ impl Db {
         put_blob(&mut tx, scope.organisation, &document.sha256, content).await?;
         let id = generic::insert(&mut tx, &document, false).await?;
         document.set_id(id);
+        activity::on_insert(&mut tx, self.backend, &document).await?;
         let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
         audit
             .append(

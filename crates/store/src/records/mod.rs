@@ -6,6 +6,7 @@
 mod api;
 mod generic;
 mod tables;
+mod web_support;
 
 pub use api::{Attached, ListFilter, PersonFilter, Scope};
 pub(crate) use api::{insert_status_change, put_blob};

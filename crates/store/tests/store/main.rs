@@ -3,6 +3,7 @@
 
 mod support;
 
+mod activity;
 mod audit;
 mod interchange;
 mod records;

@@ -1,0 +1,249 @@
+//! The incremental activity index always agrees with the computation from raw
+//! rows (DESIGN.md §4.3): random data written through the store's write paths
+//! (inserts and updates), random time zones, instants around DST changes, month
+//! ends and the leap day, random periods — on SQLite and PostgreSQL.
+
+use crate::support::{self, ctx};
+use carnet_core::indicators::{Period, RuleSet, compute};
+use carnet_core::model::*;
+use carnet_store::{Db, ListFilter, Page, Scope};
+use jiff::civil::{Date, date};
+use jiff::{SignedDuration, Timestamp};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Instants that matter: around local midnights of DST days, month ends, 29/02.
+fn instant(rng: &mut ChaCha8Rng) -> Timestamp {
+    let anchors = [
+        "2024-03-31T00:00:00Z", // Paris spring forward
+        "2024-10-27T00:00:00Z", // Paris fall back
+        "2024-02-29T00:00:00Z",
+        "2024-02-28T22:00:00Z",
+        "2024-04-30T21:59:59Z",
+        "2024-05-31T20:00:00Z",
+        "2024-06-30T22:00:00Z",
+        "2024-12-31T23:00:00Z",
+    ];
+    let base: Timestamp = anchors[rng.random_range(0..anchors.len())].parse().unwrap();
+    base + SignedDuration::from_mins(rng.random_range(-36 * 60..36 * 60))
+}
+
+fn day(rng: &mut ChaCha8Rng) -> Date {
+    date(2024, 1, 1) + jiff::Span::new().days(rng.random_range(0..400))
+}
+
+async fn random_records(db: &Db, rng: &mut ChaCha8Rng) {
+    let c = ctx();
+    db.create_organisation(&c, support::organisation(1))
+        .await
+        .unwrap();
+    let scope = Scope::whole(OrganisationId(1));
+    // Paris, Réunion, Cayenne, Guadeloupe.
+    let finess = ["330780495", "970400014", "970300015", "970100012"];
+    for (i, f) in finess.iter().enumerate() {
+        let f = carnet_core::Finess::with_computed_key(&f[..8])
+            .unwrap()
+            .to_string();
+        db.create_establishment(&c, support::establishment(1, 10 + i as i64, &f))
+            .await
+            .unwrap();
+    }
+    for p in 0..12 {
+        let e = 10 + rng.random_range(0..4);
+        let mut stay = support::stay(1, e);
+        stay.start = day(rng);
+        if rng.random_bool(0.4) {
+            stay.end = Some(stay.start + jiff::Span::new().days(rng.random_range(0..120)));
+            stay.end_kind = Some(EndKind::SortieDefinitive);
+        }
+        let (person, stay) = db
+            .create_person(
+                &c,
+                &scope,
+                support::person(1, "Durand", &format!("P{p}")),
+                Some(stay),
+            )
+            .await
+            .unwrap();
+        let stay = stay.unwrap();
+        let mut events = Vec::new();
+        for _ in 0..rng.random_range(0..6) {
+            let mut event = support::event(1, person.id, e, "Note");
+            event.at = instant(rng);
+            event.kind = if rng.random_bool(0.3) {
+                EventKind::Consultation
+            } else {
+                EventKind::Soin
+            };
+            events.push(db.create(&c, &scope, event).await.unwrap());
+        }
+        // Updates go through the rebuild path.
+        if let Some(mut event) = events.pop() {
+            event.at = instant(rng);
+            db.update(&c, &scope, event).await.unwrap().unwrap();
+        }
+        for _ in 0..rng.random_range(0..3) {
+            let start = instant(rng);
+            let cancelled = rng.random_bool(0.4);
+            let appointment = Appointment {
+                id: AppointmentId(0),
+                organisation_id: OrganisationId(1),
+                person_id: person.id,
+                establishment_id: EstablishmentId(e),
+                kind: AppointmentKind::RendezVousMedical,
+                title: "Consultation".into(),
+                starts_at: start,
+                ends_at: start + SignedDuration::from_mins(30),
+                status: if rng.random_bool(0.5) {
+                    AppointmentStatus::Termine
+                } else {
+                    AppointmentStatus::Planifie
+                },
+                reason: None,
+                professional_id: None,
+            };
+            let mut created = db.create(&c, &scope, appointment).await.unwrap();
+            if cancelled {
+                created.status = AppointmentStatus::Annule;
+                created.reason = Some("Hospitalisation".into());
+                db.update(&c, &scope, created).await.unwrap().unwrap();
+            }
+        }
+        if rng.random_bool(0.6) {
+            let at = instant(rng);
+            let status = [DmpStatus::NonEnvoye, DmpStatus::Accepte, DmpStatus::Rejete]
+                [rng.random_range(0..3)];
+            let document = Document {
+                id: DocumentId(0),
+                organisation_id: OrganisationId(1),
+                person_id: person.id,
+                establishment_id: EstablishmentId(e),
+                type_code: DocumentType::DossierLiaisonUrgence,
+                title: "DLU".into(),
+                media_type: "text/plain".into(),
+                sha256: String::new(),
+                size: 0,
+                added_at: at,
+                added_by: None,
+                dmp_status: status,
+                dmp_status_at: (status != DmpStatus::NonEnvoye)
+                    .then(|| at + SignedDuration::from_hours(rng.random_range(0..72))),
+                dmp_objection: false,
+            };
+            db.create_document(&c, &scope, document, format!("DLU {p}").into_bytes())
+                .await
+                .unwrap();
+        }
+        if rng.random_bool(0.7) {
+            let first = instant(rng);
+            let plan = CarePlan {
+                id: CarePlanId(0),
+                organisation_id: OrganisationId(1),
+                person_id: person.id,
+                establishment_id: EstablishmentId(e),
+                stay_id: stay.id,
+                title: "Projet".into(),
+                objectives: vec![],
+                participants: vec![],
+                person_agreement_on: None,
+                structure_agreement_on: None,
+                history: vec![CarePlanStatusChange {
+                    status: CarePlanStatus::EnPreparation,
+                    at: first,
+                    by: None,
+                }],
+            };
+            let plan = db.create_care_plan(&c, &scope, plan).await.unwrap();
+            let next = [
+                CarePlanStatus::EnCours,
+                CarePlanStatus::EnPause,
+                CarePlanStatus::Termine,
+            ][rng.random_range(0..3)];
+            let change = CarePlanStatusChange {
+                status: next,
+                at: first + SignedDuration::from_hours(rng.random_range(1..2000)),
+                by: None,
+            };
+            db.change_care_plan_status(&c, &scope, plan.id, change)
+                .await
+                .unwrap();
+        }
+        if rng.random_bool(0.5) {
+            let message = MssMessage {
+                id: MessageId(0),
+                organisation_id: OrganisationId(1),
+                establishment_id: EstablishmentId(e),
+                person_id: rng.random_bool(0.7).then_some(person.id),
+                sender_id: None,
+                sent_at: instant(rng),
+                recipients: vec!["dr.martin@medecin.mssante.fr".into()],
+                subject: "Liaison".into(),
+                document_ids: vec![],
+            };
+            db.create(&c, &scope, message).await.unwrap();
+        }
+    }
+    let stays: Vec<Stay> = db
+        .list(
+            &c,
+            &scope,
+            &ListFilter::default(),
+            Page::new(None, Some(500)),
+        )
+        .await
+        .unwrap();
+    assert!(!stays.is_empty());
+}
+
+#[tokio::test]
+async fn index_and_raw_computation_always_agree() {
+    for seed in 0..3u64 {
+        for t in support::backends().await {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let db = &t.db;
+            random_records(db, &mut rng).await;
+            assert_eq!(
+                db.verify_activity().await.unwrap(),
+                Vec::<String>::new(),
+                "{} seed {seed}",
+                t.name
+            );
+            let establishments = db
+                .establishments(&Scope::whole(OrganisationId(1)))
+                .await
+                .unwrap();
+            let raw = db.activity_from_raw(&establishments).await.unwrap();
+            let rules = RuleSet::default();
+            for _ in 0..25 {
+                let from = day(&mut rng);
+                let to = from + jiff::Span::new().days(rng.random_range(0..100));
+                let period = Period::new(from, to).unwrap();
+                let indexed = db.activity(&establishments, period).await.unwrap();
+                let a = compute(&rules, period, &indexed).unwrap();
+                let b = compute(&rules, period, &raw).unwrap();
+                assert_eq!(a, b, "{} seed {seed} {from}..{to}", t.name);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn import_builds_the_index() {
+    let t = support::sqlite().await;
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    random_records(&t.db, &mut rng).await;
+    let mut out = Vec::new();
+    t.db.export(&mut out, |_| ()).await.unwrap();
+    let path = std::env::temp_dir().join(format!("carnet_activity_{}.ndjson", std::process::id()));
+    std::fs::write(&path, out).unwrap();
+    for target in support::backends().await {
+        target.db.import(&ctx(), &path, |_, _| ()).await.unwrap();
+        assert_eq!(
+            target.db.verify_activity().await.unwrap(),
+            Vec::<String>::new(),
+            "{}",
+            target.name
+        );
+    }
+    let _ = std::fs::remove_file(path);
+}
