@@ -501,19 +501,19 @@ impl Db {
             })?;
             done += 1;
             if events.len() >= BATCH {
-                insert_many(&mut tx, &events).await?;
+                insert_many(&mut tx, self.backend, &events).await?;
                 events.clear();
             }
             if appointments.len() >= BATCH {
-                insert_many(&mut tx, &appointments).await?;
+                insert_many(&mut tx, self.backend, &appointments).await?;
                 appointments.clear();
             }
             if done % 10_000 == 0 {
                 progress("écriture", done);
             }
         }
-        insert_many(&mut tx, &events).await?;
-        insert_many(&mut tx, &appointments).await?;
+        insert_many(&mut tx, self.backend, &events).await?;
+        insert_many(&mut tx, self.backend, &appointments).await?;
         progress("index d'activité", 0);
         for (n, establishment) in touched.iter().enumerate() {
             crate::activity::rebuild_establishment(&mut tx, self.backend, *establishment).await?;

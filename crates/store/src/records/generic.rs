@@ -77,13 +77,24 @@ pub(crate) async fn insert<R: Record>(
 }
 
 /// Inserts many records with their own ids, several rows a statement.
-pub(crate) async fn insert_many<R: Record>(conn: &mut AnyConnection, records: &[R]) -> Result<()> {
+pub(crate) async fn insert_many<R: Record>(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    records: &[R],
+) -> Result<()> {
     let width = R::COLUMNS.len() + 2;
-    // Both SQLite (32 766) and PostgreSQL (65 535) accept this many parameters.
-    let rows_per_statement = (30_000 / width).max(1);
+    // SQLite looks a named parameter up by walking the list of names, so
+    // thousands of `$n` make a statement quadratic: it gets anonymous `?`.
+    let rows_per_statement = match backend {
+        crate::Backend::Sqlite => (4_000 / width).max(1),
+        crate::Backend::Postgres => (30_000 / width).max(1),
+    };
     for chunk in records.chunks(rows_per_statement) {
         let tuples: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(1 + i * width, width)))
+            .map(|i| match backend {
+                crate::Backend::Sqlite => format!("({})", vec!["?"; width].join(", ")),
+                crate::Backend::Postgres => format!("({})", placeholders(1 + i * width, width)),
+            })
             .collect();
         let sql = format!(
             "INSERT INTO {} (id, organisation_id, {}) VALUES {}",

@@ -1,0 +1,103 @@
+//! Command-line arguments, with French help.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const DEFAULT_DB: &str = "sqlite://carnet.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "carnet",
+    version,
+    about = "Carnet : dossier de l'usager informatisé (DUI) et indicateurs ESMS numérique",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DbArg {
+    /// Base de données : sqlite://chemin (par défaut) ou postgres://utilisateur@hôte/base
+    #[arg(long, env = "CARNET_DB", default_value = DEFAULT_DB)]
+    pub db: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Démarre le serveur (API JSON sous /api/v1)
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Adresse d'écoute
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Crée l'organisme de démonstration puis démarre le serveur
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        /// Graine : la même graine donne les mêmes données
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Crée les données sans démarrer le serveur
+        #[arg(long)]
+        no_serve: bool,
+        /// Date du jour des données (AAAA-MM-JJ) ; par défaut aujourd'hui
+        #[arg(long)]
+        today: Option<jiff::civil::Date>,
+        /// Adresse d'écoute
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Importe un fichier au format d'échange Carnet (NDJSON) : tout ou rien
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// Fichier à importer
+        file: PathBuf,
+    },
+    /// Exporte toute la base au format d'échange Carnet (NDJSON)
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// Fichier à écrire
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Journal d'audit
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Jetons d'accès à l'API
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recalcule la chaîne d'empreintes du journal et signale la première entrée altérée
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Crée un jeton d'API pour un compte (affiché une seule fois)
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        /// Identifiant de connexion du compte
+        #[arg(long)]
+        login: String,
+        /// Libellé du jeton (à quoi il sert)
+        #[arg(long, default_value = "jeton d'API")]
+        label: String,
+    },
+}

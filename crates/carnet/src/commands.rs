@@ -1,0 +1,179 @@
+//! What each command does. The clock is read here, never in the libraries.
+
+use crate::cli::{AuditCommand, Cli, Command, TokenCommand};
+use crate::progress::spinner;
+use anyhow::{Context, bail};
+use carnet_store::interchange::ImportOutcome;
+use carnet_store::{Actor, Db, WriteCtx};
+use jiff::Timestamp;
+use std::process::ExitCode;
+
+/// The one place the command line reads the clock.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the binary is where the clock is read"
+)]
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+/// Today in metropolitan France, the default for commands that take a date.
+pub fn today_in_paris() -> jiff::civil::Date {
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    carnet_core::indicators::local_day(now(), &tz)
+}
+
+pub fn system(what: &'static str) -> WriteCtx {
+    WriteCtx {
+        actor: Actor::System(what),
+        now: now(),
+    }
+}
+
+pub async fn connect(url: &str) -> anyhow::Result<Db> {
+    Db::connect(url)
+        .await
+        .with_context(|| format!("ouverture de la base « {} »", redact(url)))
+}
+
+/// Never print a password given in a database address.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Import { db, file } => import(&db.db, &file).await,
+        Command::Export { db, out } => export(&db.db, &out).await,
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => audit_verify(&db.db).await,
+        Command::Token {
+            command: TokenCommand::Create { db, login, label },
+        } => {
+            let db = connect(&db.db).await?;
+            let Some(user) = db.user_by_login(&login).await? else {
+                bail!("aucun compte n'a l'identifiant « {login} »");
+            };
+            let token = db
+                .create_token(&system("token-create"), &user, &label)
+                .await?;
+            println!("{token}");
+            eprintln!("Jeton créé pour « {login} ». Conservez-le : il ne sera plus affiché.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            db,
+            seed,
+            no_serve,
+            today,
+            addr,
+        } => {
+            let today = today.unwrap_or_else(today_in_paris);
+            let demo = crate::demo::build(&db.db, seed, today).await?;
+            eprintln!("Compte de démonstration « direction », jeton d'API :");
+            println!("{}", demo.token);
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let _ = addr;
+            bail!("le serveur n'est pas encore disponible dans cette version")
+        }
+        Command::Serve { .. } => bail!("le serveur n'est pas encore disponible dans cette version"),
+    }
+}
+
+async fn import(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if !file.is_file() {
+        bail!("fichier introuvable : {}", file.display());
+    }
+    let db = connect(url).await?;
+    let bar = spinner("import");
+    let outcome = db
+        .import(&system("import"), file, |stage, n| {
+            bar.set_message(stage);
+            bar.set_position(n);
+        })
+        .await?;
+    bar.finish_and_clear();
+    match outcome {
+        ImportOutcome::Imported { lines } => {
+            eprintln!(
+                "Import terminé : {lines} lignes importées depuis {}.",
+                file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ImportOutcome::Refused { errors, total } => {
+            eprintln!(
+                "Import refusé : rien n'a été écrit. {total} erreur(s) dans {} :",
+                file.display()
+            );
+            for e in &errors {
+                eprintln!("  - {e}");
+            }
+            if total as usize > errors.len() {
+                eprintln!(
+                    "  … et {} autre(s) erreur(s).",
+                    total as usize - errors.len()
+                );
+            }
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn export(url: &str, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let db = connect(url).await?;
+    let file =
+        std::fs::File::create(out).with_context(|| format!("création de {}", out.display()))?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let bar = spinner("export");
+    let lines = db.export(&mut writer, |n| bar.set_position(n)).await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "Export terminé : {lines} lignes écrites dans {}.",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(url: &str) -> anyhow::Result<ExitCode> {
+    let db = connect(url).await?;
+    let bar = spinner("vérification du journal");
+    let problems = db.verify_audit(|| bar.inc(1)).await?;
+    let checked = bar.position();
+    bar.finish_and_clear();
+    if problems.is_empty() {
+        println!("Journal d'audit intact : chaîne d'empreintes vérifiée.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("Journal d'audit ALTÉRÉ :");
+        for p in &problems {
+            println!("  - {p}");
+        }
+        let _ = checked;
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_in_database_addresses_are_hidden() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("sqlite://carnet.db"), "sqlite://carnet.db");
+    }
+}

@@ -1,0 +1,24 @@
+//! The `carnet` command: one binary for the DUI server, the operator commands
+//! and (later) the collection platform. Parses arguments, reads the clock and
+//! the environment, calls the library crates, and turns their errors into
+//! French messages with a non-zero exit code.
+
+mod cli;
+mod commands;
+mod demo;
+mod progress;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
