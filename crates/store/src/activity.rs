@@ -97,12 +97,12 @@ async fn lower_exists_from(
 
 /// Index maintenance after a new row, in the write's transaction.
 pub(crate) async fn on_insert<R: crate::records::Attached>(
+    db: &Db,
     conn: &mut AnyConnection,
-    backend: Backend,
     record: &R,
 ) -> Result<()> {
-    let e = establishment(conn, record.establishment()).await?;
-    let tz = indicators::time_zone(&e.time_zone).map_err(indicator_error)?;
+    let backend = db.backend;
+    let tz = db.time_zone(conn, record.establishment()).await?;
     match record.touch() {
         Touch::Stay(stay) => {
             lower_exists_from(
@@ -389,6 +389,30 @@ pub(crate) async fn rebuild_establishment(
 }
 
 impl Db {
+    /// An establishment's time zone, cached: it never changes once created.
+    pub(crate) async fn time_zone(
+        &self,
+        conn: &mut AnyConnection,
+        id: EstablishmentId,
+    ) -> Result<jiff::tz::TimeZone> {
+        let cached = self
+            .time_zones
+            .read()
+            .ok()
+            .and_then(|m| m.get(&id.0).cloned());
+        let name = match cached {
+            Some(name) => name,
+            None => {
+                let e = establishment(conn, id).await?;
+                if let Ok(mut m) = self.time_zones.write() {
+                    m.insert(id.0, e.time_zone.clone());
+                }
+                e.time_zone
+            }
+        };
+        indicators::time_zone(&name).map_err(indicator_error)
+    }
+
     /// The engine's input for these establishments and period, from the index.
     pub async fn activity(
         &self,

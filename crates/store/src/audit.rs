@@ -106,41 +106,77 @@ fn entry_hash(
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Appends entries of one organisation inside a transaction. Opening it locks the
-/// organisation's chain head until the transaction ends.
+/// Appends entries of one organisation inside a transaction. Opening it locks
+/// the organisation's chain head until the transaction ends (PostgreSQL:
+/// `FOR UPDATE`; SQLite: the write transaction is `BEGIN IMMEDIATE`).
 pub(crate) struct AuditWriter {
     organisation: OrganisationId,
     seq: i64,
     hash: String,
-    dirty: bool,
+    /// The head came from this process's cache: the first append checks it.
+    cached: bool,
+    heads: Heads,
+}
+
+/// Last known chain head of each organisation, per process. Only a hint: an
+/// append from a stale cache inserts nothing and the head is read again.
+pub(crate) type Heads =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, (i64, String)>>>;
+
+async fn read_head(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    organisation: OrganisationId,
+) -> Result<(i64, String)> {
+    let sql = match backend {
+        crate::Backend::Postgres => {
+            "SELECT seq, hash FROM audit_heads WHERE organisation_id = $1 FOR UPDATE"
+        }
+        crate::Backend::Sqlite => "SELECT seq, hash FROM audit_heads WHERE organisation_id = $1",
+    };
+    let row = sqlx::query(sql)
+        .bind(organisation.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Err(StoreError::Conflict(format!(
+            "organisation {organisation} inconnue"
+        )));
+    };
+    Ok((row.int("seq")?, row.text("hash")?))
 }
 
 impl AuditWriter {
     pub(crate) async fn open(
+        db: &Db,
         conn: &mut AnyConnection,
         organisation: OrganisationId,
     ) -> Result<Self> {
-        // The no-op UPDATE takes the row lock on PostgreSQL before reading, so two
-        // transactions can never chain onto the same entry.
-        let row: Option<sqlx::any::AnyRow> = sqlx::query(
-            "UPDATE audit_heads SET seq = seq WHERE organisation_id = $1 RETURNING seq, hash",
-        )
-        .bind(organisation.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(row) = row else {
-            return Err(StoreError::Conflict(format!(
-                "organisation {organisation} inconnue"
-            )));
+        let cached = match db.backend {
+            crate::Backend::Sqlite => db
+                .heads
+                .lock()
+                .ok()
+                .and_then(|h| h.get(&organisation.0).cloned()),
+            crate::Backend::Postgres => None,
+        };
+        let (seq, hash, cached) = match cached {
+            Some((seq, hash)) => (seq, hash, true),
+            None => {
+                let (seq, hash) = read_head(conn, db.backend, organisation).await?;
+                (seq, hash, false)
+            }
         };
         Ok(Self {
             organisation,
-            seq: row.int("seq")?,
-            hash: row.text("hash")?,
-            dirty: false,
+            seq,
+            hash,
+            cached,
+            heads: db.heads.clone(),
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append(
         &mut self,
         conn: &mut AnyConnection,
@@ -151,51 +187,63 @@ impl AuditWriter {
         resource: &str,
         outcome: Outcome,
     ) -> Result<()> {
-        let seq = self.seq + 1;
         let actor = actor.code();
         let at_us = us(at);
         let person = person.map(|p| p.0);
-        let hash = entry_hash(
-            &self.hash,
-            self.organisation.0,
-            seq,
-            at_us,
-            &actor,
-            action.code(),
-            person,
-            resource,
-            outcome.code(),
-        );
-        sqlx::query(
-            "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(self.organisation.0)
-        .bind(seq)
-        .bind(at_us)
-        .bind(actor)
-        .bind(action.code())
-        .bind(person)
-        .bind(resource.to_owned())
-        .bind(outcome.code())
-        .bind(self.hash.clone())
-        .bind(hash.clone())
-        .execute(&mut *conn)
-        .await?;
-        self.seq = seq;
-        self.hash = hash;
-        self.dirty = true;
-        Ok(())
+        loop {
+            let seq = self.seq + 1;
+            let hash = entry_hash(
+                &self.hash,
+                self.organisation.0,
+                seq,
+                at_us,
+                &actor,
+                action.code(),
+                person,
+                resource,
+                outcome.code(),
+            );
+            // From a cached head, insert only if the head is still the one we
+            // chain onto; the trigger of migration 0004 then moves the head.
+            let sql = if self.cached {
+                "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                 WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = $1 AND seq = $11 AND hash = $9)"
+            } else {
+                "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            };
+            let mut query = sqlx::query(sql)
+                .bind(self.organisation.0)
+                .bind(seq)
+                .bind(at_us)
+                .bind(actor.clone())
+                .bind(action.code())
+                .bind(person)
+                .bind(resource.to_owned())
+                .bind(outcome.code())
+                .bind(self.hash.clone())
+                .bind(hash.clone());
+            if self.cached {
+                query = query.bind(self.seq);
+            }
+            let done = query.execute(&mut *conn).await?;
+            if done.rows_affected() == 1 {
+                self.seq = seq;
+                self.hash = hash;
+                return Ok(());
+            }
+            let (seq, hash) = read_head(conn, crate::Backend::Sqlite, self.organisation).await?;
+            self.seq = seq;
+            self.hash = hash;
+            self.cached = false;
+        }
     }
 
-    pub(crate) async fn close(self, conn: &mut AnyConnection) -> Result<()> {
-        if self.dirty {
-            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE organisation_id = $3")
-                .bind(self.seq)
-                .bind(self.hash)
-                .bind(self.organisation.0)
-                .execute(&mut *conn)
-                .await?;
+    /// Remembers the head for the next transaction of this process.
+    pub(crate) async fn close(self, _conn: &mut AnyConnection) -> Result<()> {
+        if let Ok(mut heads) = self.heads.lock() {
+            heads.insert(self.organisation.0, (self.seq, self.hash));
         }
         Ok(())
     }
@@ -370,7 +418,7 @@ impl Db {
         outcome: Outcome,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let mut writer = AuditWriter::open(&mut tx, organisation).await?;
+        let mut writer = AuditWriter::open(self, &mut tx, organisation).await?;
         writer
             .append(
                 &mut tx, ctx.now, &ctx.actor, action, person, resource, outcome,

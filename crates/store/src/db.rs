@@ -15,6 +15,11 @@ pub enum Backend {
 pub struct Db {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    url: String,
+    pub(crate) heads: crate::audit::Heads,
+    /// Time zones of establishments (they do not change once created).
+    pub(crate) time_zones:
+        std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, String>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -58,7 +63,13 @@ impl Db {
             options
         };
         let pool = options.connect(&url).await?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            url: url.clone(),
+            heads: Default::default(),
+            time_zones: Default::default(),
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -69,6 +80,11 @@ impl Db {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// The address this handle was opened with (it may hold a password: never log it).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub fn backend(&self) -> Backend {

@@ -570,7 +570,7 @@ impl Db {
                 let audit = match audits.entry(r.organisation_id.0) {
                     std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                     std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(AuditWriter::open(tx, r.organisation_id).await?)
+                        v.insert(AuditWriter::open(self, tx, r.organisation_id).await?)
                     }
                 };
                 audit

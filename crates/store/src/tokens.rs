@@ -102,7 +102,7 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         let id = UserId(row.int("id")?);
-        let mut audit = AuditWriter::open(&mut tx, user.organisation_id).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, user.organisation_id).await?;
         audit
             .append(
                 &mut tx,
@@ -154,7 +154,7 @@ impl Db {
         .bind(us(ctx.now))
         .execute(&mut *tx)
         .await?;
-        let mut audit = AuditWriter::open(&mut tx, user.organisation_id).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, user.organisation_id).await?;
         audit
             .append(
                 &mut tx,

@@ -204,11 +204,32 @@ impl Db {
         mut record: R,
     ) -> Result<R> {
         let mut tx = self.begin_write().await?;
-        Self::check_attached(&mut tx, scope, &record).await?;
-        let id = generic::insert(&mut tx, &record, false).await?;
+        let id = if R::KIND != "stay"
+            && record.person().is_some()
+            && scope.allows(record.establishment())
+        {
+            invalid(record.check())?;
+            if record.organisation() != scope.organisation {
+                return Err(StoreError::Conflict(
+                    "l'enregistrement appartient à un autre organisme".into(),
+                ));
+            }
+            // The write path of every note: one statement checks and inserts;
+            // the detailed checks only run to explain a refusal.
+            match generic::insert_if_stay(&mut tx, &record).await? {
+                Some(id) => id,
+                None => {
+                    Self::check_attached(&mut tx, scope, &record).await?;
+                    return Err(StoreError::Conflict("référence refusée".into()));
+                }
+            }
+        } else {
+            Self::check_attached(&mut tx, scope, &record).await?;
+            generic::insert(&mut tx, &record, false).await?
+        };
         record.set_id(id);
-        activity::on_insert(&mut tx, self.backend, &record).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        activity::on_insert(self, &mut tx, &record).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -261,7 +282,7 @@ impl Db {
             )
             .await?;
         }
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -305,7 +326,7 @@ impl Db {
             _ => None,
         };
         if let Some(record) = &found {
-            let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+            let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
             audit
                 .append(
                     &mut tx,
@@ -356,7 +377,7 @@ impl Db {
             ));
         }
         let records = generic::list::<R>(&mut tx, &condition, values, page).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         let what = match (filter.person, filter.establishment) {
             (Some(p), _) => format!("{}s?person={p}", R::KIND),
             (None, Some(e)) => format!("{}s?establishment={e}", R::KIND),
@@ -404,7 +425,7 @@ impl Db {
         }
         let id = generic::insert(&mut tx, &person, false).await?;
         person.set_id(id);
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -423,7 +444,7 @@ impl Db {
                 Self::check_attached(&mut tx, scope, &stay).await?;
                 let stay_id = generic::insert(&mut tx, &stay, false).await?;
                 stay.set_id(stay_id);
-                activity::on_insert(&mut tx, self.backend, &stay).await?;
+                activity::on_insert(self, &mut tx, &stay).await?;
                 audit
                     .append(
                         &mut tx,
@@ -469,7 +490,7 @@ impl Db {
         let demo = self.organisation_demo(&mut tx, scope.organisation).await?;
         invalid(person.validate(demo))?;
         generic::update(&mut tx, &person).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -497,7 +518,7 @@ impl Db {
             return Ok(None);
         }
         let person = generic::get::<Person>(&mut tx, scope.organisation, id.0).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -568,7 +589,7 @@ impl Db {
             condition.push_str(&format!(" AND ins_matricule = ${}", values.len()));
         }
         let persons = generic::list::<Person>(&mut tx, &condition, values, page).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -639,7 +660,7 @@ impl Db {
             false,
         )
         .await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -704,7 +725,7 @@ impl Db {
             false,
         )
         .await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -744,7 +765,7 @@ impl Db {
             false,
         )
         .await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -770,7 +791,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let plan = Self::care_plan_in_scope(&mut tx, scope, id).await?;
         if let Some(plan) = &plan {
-            let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+            let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
             audit
                 .append(
                     &mut tx,
@@ -811,7 +832,7 @@ impl Db {
         }
         let mut plans = generic::list::<CarePlan>(&mut tx, &condition, values, page).await?;
         load_care_plan_history(&mut tx, &mut plans).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -846,8 +867,8 @@ impl Db {
         put_blob(&mut tx, scope.organisation, &document.sha256, content).await?;
         let id = generic::insert(&mut tx, &document, false).await?;
         document.set_id(id);
-        activity::on_insert(&mut tx, self.backend, &document).await?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        activity::on_insert(self, &mut tx, &document).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -888,7 +909,7 @@ impl Db {
             )));
         };
         let content = crate::values::RowExt::bytes(&row, "content")?;
-        let mut audit = AuditWriter::open(&mut tx, scope.organisation).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
                 &mut tx,
@@ -916,7 +937,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         generic::insert(&mut tx, &organisation, true).await?;
         crate::audit::create_head(&mut tx, organisation.id).await?;
-        let mut audit = AuditWriter::open(&mut tx, organisation.id).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, organisation.id).await?;
         audit
             .append(
                 &mut tx,
@@ -943,7 +964,7 @@ impl Db {
         let keep_id = establishment.id.0 != 0;
         let id = generic::insert(&mut tx, &establishment, keep_id).await?;
         establishment.set_id(id);
-        let mut audit = AuditWriter::open(&mut tx, establishment.organisation_id).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, establishment.organisation_id).await?;
         audit
             .append(
                 &mut tx,
@@ -970,7 +991,7 @@ impl Db {
         let keep_id = professional.id.0 != 0;
         let id = generic::insert(&mut tx, &professional, keep_id).await?;
         professional.set_id(id);
-        let mut audit = AuditWriter::open(&mut tx, professional.organisation_id).await?;
+        let mut audit = AuditWriter::open(self, &mut tx, professional.organisation_id).await?;
         audit
             .append(
                 &mut tx,

@@ -76,6 +76,36 @@ pub(crate) async fn insert<R: Record>(
     crate::values::RowExt::int(&row, "id")
 }
 
+/// Inserts a record attached to a person in an establishment only if that
+/// person has a stay there (in the same organisation): the reference check and
+/// the write in one statement. `None` when nothing was inserted.
+pub(crate) async fn insert_if_stay<R: Record>(
+    conn: &mut AnyConnection,
+    record: &R,
+) -> Result<Option<i64>> {
+    let position = |name: &str| R::COLUMNS.iter().position(|c| *c == name).map(|i| i + 2);
+    let (Some(person), Some(establishment)) = (position("person_id"), position("establishment_id"))
+    else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "INSERT INTO {table} (organisation_id, {columns}) SELECT {values} \
+         WHERE EXISTS (SELECT 1 FROM stays WHERE organisation_id = $1 AND person_id = ${person} AND establishment_id = ${establishment}) \
+         RETURNING id",
+        table = R::TABLE,
+        columns = R::COLUMNS.join(", "),
+        values = placeholders(1, R::COLUMNS.len() + 1),
+    );
+    let mut values = Vec::with_capacity(R::COLUMNS.len() + 1);
+    values.push(Value::from(record.organisation().0));
+    values.extend(record.values());
+    let row = bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| crate::values::RowExt::int(&r, "id"))
+        .transpose()
+}
+
 /// Inserts many records with their own ids, several rows a statement.
 pub(crate) async fn insert_many<R: Record>(
     conn: &mut AnyConnection,

@@ -102,3 +102,43 @@ async fn deleted_and_truncated_entries_are_reported() {
         assert!(problems[0].message.contains("manque"), "{}", problems[0]);
     }
 }
+
+#[tokio::test]
+async fn two_processes_appending_to_one_database_keep_one_chain() {
+    for t in support::backends().await {
+        support::two_organisations(&t.db).await;
+        // A second handle has its own cache of chain heads, like another process.
+        let url = t.db.url().to_owned();
+        let other = carnet_store::Db::connect(&url).await.unwrap();
+        for i in 0..5 {
+            let db = if i % 2 == 0 { &t.db } else { &other };
+            db.audit(
+                &ctx(),
+                OrganisationId(1),
+                AuditAction::Read,
+                None,
+                &format!("r{i}"),
+                Outcome::Ok,
+            )
+            .await
+            .unwrap();
+            db.audit(
+                &ctx(),
+                OrganisationId(1),
+                AuditAction::Read,
+                None,
+                &format!("s{i}"),
+                Outcome::Ok,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            t.db.verify_audit(|| ()).await.unwrap(),
+            vec![],
+            "{}",
+            t.name
+        );
+        other.close().await;
+    }
+}
