@@ -8,20 +8,26 @@
 //! turns into a [`Declaration`] ([`Checked::accept`]): a file with errors is
 //! refused as a whole and nothing of it is counted.
 //!
-//! This crate does no I/O besides reading the bytes it is given and never reads
-//! the domain clock; storing declaration versions is the caller's job.
+//! Accepted files are kept as declaration versions by [`versions`] (tables of
+//! their own in the `carnet-store` database), and [`ingest::ingest`] does the
+//! whole path for one file, for the CLI, the upload page and the API. Nothing
+//! here reads the clock: `received_at` is an argument.
 //!
 //! Modules, one job each: `limits` (container checks before parsing), `sheet`
 //! (calamine, streamed cells, cell and time budget), `headers` (sheet, header
 //! row, columns by text), `cells` (what one cell says), `rules` (SPEC.md §4.1 on
-//! rows and across rows), `report` (findings and their French text).
+//! rows and across rows), `report` (findings and their French text),
+//! `versions` (declaration versions, files by SHA-256), `ingest` (one file end
+//! to end, in French).
 
 mod cells;
 mod headers;
+pub mod ingest;
 mod limits;
 mod report;
 mod rules;
 mod sheet;
+pub mod versions;
 
 use std::collections::BTreeSet;
 

@@ -56,6 +56,8 @@ impl Default for Limits {
 pub enum Refusal {
     #[error("le fichier est vide")]
     Empty,
+    #[error("le fichier ne peut pas être lu ({detail})")]
+    Unreadable { detail: String },
     #[error(
         "le fichier pèse {size} octets, au-delà de la limite de {max} octets ; \
          un fichier de recueil pèse d'ordinaire moins d'un mégaoctet"

@@ -8,7 +8,9 @@ use std::fmt;
 
 /// How serious a finding is. Any error refuses the whole file (SPEC.md §4.1);
 /// warnings are accepted and shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Erreur,
@@ -27,7 +29,7 @@ impl Severity {
 
 /// The rule a finding is about. The code is stable (for the API, the tests and
 /// whoever filters reports); the French text of a finding is in its message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// The data sheet was not found under its usual name.
@@ -122,7 +124,7 @@ impl fmt::Display for CellRef {
 }
 
 /// One problem found in the file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     pub rule: Rule,
@@ -189,7 +191,7 @@ fn shorten(value: &str) -> String {
 }
 
 /// Every finding of one file, in sheet order (file-level findings first).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
 }

@@ -15,3 +15,5 @@ mod limits;
 mod rules;
 #[path = "ingest/support.rs"]
 mod support;
+#[path = "ingest/versions.rs"]
+mod versions;
