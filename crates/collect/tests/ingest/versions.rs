@@ -277,3 +277,73 @@ fn a_file_on_disk_above_the_limit_is_refused_before_it_is_read() {
     );
     assert!(matches!(missing, Err(Refusal::Unreadable { .. })));
 }
+
+/// (table, column, type family, nullable) of every `collect_*` column, sorted.
+async fn describe(db: &Db) -> Vec<(String, String, &'static str, bool)> {
+    use sqlx::Row;
+    let family = |t: &str| match t.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "int",
+        "text" => "text",
+        "blob" | "bytea" => "bytes",
+        _ => "other",
+    };
+    let mut out = Vec::new();
+    match db.backend() {
+        carnet_store::Backend::Sqlite => {
+            let tables = sqlx::query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'collect_%'",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            for t in tables {
+                let table: String = t.get("name");
+                let cols = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT name, type, \"notnull\" AS nn, pk FROM pragma_table_info('{table}')"
+                )))
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+                for c in cols {
+                    let ty: String = c.get("type");
+                    let (nn, pk): (i64, i64) = (c.get("nn"), c.get("pk"));
+                    out.push((
+                        table.clone(),
+                        c.get("name"),
+                        family(&ty),
+                        nn == 0 && pk == 0,
+                    ));
+                }
+            }
+        }
+        carnet_store::Backend::Postgres => {
+            let cols = sqlx::query(
+                "SELECT table_name::text AS t, column_name::text AS c, data_type::text AS ty, \
+                 is_nullable::text AS n FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name LIKE 'collect_%'",
+            )
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            for c in cols {
+                let (ty, n): (String, String) = (c.get("ty"), c.get("n"));
+                out.push((c.get("t"), c.get("c"), family(&ty), n == "YES"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_declaration_tables_are_the_same() {
+    let all = backends().await;
+    let [lite, pg] = all.as_slice() else {
+        eprintln!("PostgreSQL absent (CARNET_TEST_POSTGRES_URL) : comparaison des schémas sautée");
+        return;
+    };
+    let (a, b) = (describe(&lite.db).await, describe(&pg.db).await);
+    assert_eq!(a.len(), 26, "{a:?}");
+    assert!(a.iter().all(|c| c.2 != "other"), "type inattendu : {a:?}");
+    assert_eq!(a, b);
+}
