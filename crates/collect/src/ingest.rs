@@ -122,3 +122,42 @@ pub async fn ingest(
         version: Some(version),
     })
 }
+
+/// `carnet collect ingest [--db URL] FILE…` in one call: every file is read and
+/// checked, even after a refused one. Returns the French text to print and
+/// whether every file was accepted (the command exits non-zero otherwise).
+pub async fn ingest_paths(
+    db: Option<&Db>,
+    paths: &[std::path::PathBuf],
+    sent_by: &str,
+    received_at: jiff::Timestamp,
+    limits: &Limits,
+    retention_years: i16,
+) -> Result<(String, bool), ArchiveError> {
+    let mut text = String::new();
+    let mut all_accepted = true;
+    for path in paths {
+        let shown = path.display().to_string();
+        let bytes = match read_file(path, limits) {
+            Ok(bytes) => bytes,
+            Err(refusal) => {
+                text.push_str(&format!(
+                    "Fichier « {shown} »\nFichier refusé : {refusal}.\n\n"
+                ));
+                all_accepted = false;
+                continue;
+            }
+        };
+        let submission = Submission {
+            file_name: &shown,
+            bytes: &bytes,
+            sent_by,
+            received_at,
+        };
+        let outcome = ingest(db, &submission, None, limits, retention_years).await?;
+        all_accepted &= outcome.accepted;
+        text.push_str(&outcome.text);
+        text.push('\n');
+    }
+    Ok((text, all_accepted))
+}

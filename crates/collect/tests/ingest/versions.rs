@@ -347,3 +347,31 @@ async fn sqlite_and_postgres_declaration_tables_are_the_same() {
     assert!(a.iter().all(|c| c.2 != "other"), "type inattendu : {a:?}");
     assert_eq!(a, b);
 }
+
+#[tokio::test]
+async fn the_command_checks_every_file_and_says_whether_all_were_accepted() {
+    let dir = std::env::temp_dir().join(unique("carnet_collect_cli"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("bon.xlsx");
+    let bad = dir.join("mauvais.xlsx");
+    std::fs::write(&good, PRACTICE).unwrap();
+    std::fs::write(&bad, b"texte").unwrap();
+    let paths = vec![bad.clone(), dir.join("absent.xlsx"), good.clone()];
+    for t in backends().await {
+        let (text, all) = carnet_collect::ingest::ingest_paths(
+            Some(&t.db),
+            &paths,
+            "cli",
+            "2024-07-05T09:00:00Z".parse().unwrap(),
+            &Limits::default(),
+            10,
+        )
+        .await
+        .unwrap();
+        assert!(!all);
+        assert!(text.contains("mauvais.xlsx"), "{text}");
+        assert!(text.contains("ne peut pas être lu"), "{text}");
+        assert!(text.contains("Enregistré : projet 4107"), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
