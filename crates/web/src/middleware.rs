@@ -1,0 +1,48 @@
+//! What every response gets, whatever the route: a request id and its log
+//! span (ids only, never the query string, which may hold a name), and the
+//! security headers. The API serves personal data: nothing may be cached,
+//! framed, sniffed or leak through a referrer.
+
+use crate::request_id;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::http::header::{self, HeaderName};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+const SECURITY_HEADERS: &[(HeaderName, &str)] = &[
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::CACHE_CONTROL, "no-store"),
+];
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+pub async fn around(request: Request, next: Next) -> Response {
+    let id = request_id::next();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        user_id = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
+    let mut response =
+        request_id::scope(id.clone(), next.run(request).instrument(span.clone())).await;
+    span.record("status", response.status().as_u16());
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name.clone(), HeaderValue::from_static(value));
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
