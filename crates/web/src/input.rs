@@ -342,3 +342,51 @@ impl<S: Send + Sync> FromRequestParts<S> for NoQuery {
         Ok(NoQuery)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_are_translated_and_name_their_field() {
+        assert_eq!(
+            in_french("missing field `sex`"),
+            (Some("sex".into()), "champ obligatoire absent".into())
+        );
+        let (field, rule) = in_french("unknown field `surnom`, expected one of `id`, `sex`");
+        assert_eq!(field.as_deref(), Some("surnom"));
+        assert!(rule.starts_with("champ inconnu"));
+        let (_, rule) = in_french("invalid type: integer `3`, expected a string");
+        assert!(rule.starts_with("type de valeur invalide"), "{rule}");
+        let (_, rule) = in_french("code « Z » inconnu (valeurs admises : F, M, I)");
+        assert!(rule.contains("code « Z » inconnu"));
+    }
+
+    #[test]
+    fn a_decoding_error_points_at_the_nested_field() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            start: i64,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Inner,
+        }
+        let error = decode::<Outer>(serde_json::json!({"inner": {"start": "x"}}), "admission");
+        match error {
+            Err(ApiError::BadRequest { message, .. }) => {
+                assert!(message.contains("« admission.inner.start »"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let error = decode::<Outer>(serde_json::json!({"inner": {}}), "");
+        match error {
+            Err(ApiError::BadRequest { message, .. }) => {
+                assert!(message.contains("« inner.start »"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -180,3 +180,31 @@ pub async fn content(
         .insert(CONTENT_DISPOSITION, disposition);
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::valid_media_type;
+
+    #[test]
+    fn only_plain_media_types_are_sent_back_as_content_type() {
+        for ok in [
+            "application/pdf",
+            "image/png",
+            "application/vnd.ms-excel",
+            "text/plain",
+        ] {
+            assert!(valid_media_type(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "pdf",
+            "text/html; charset=utf-8",
+            "text/html\r\nX: 1",
+            "a/b/c",
+            "/pdf",
+            "image/ png",
+        ] {
+            assert!(!valid_media_type(bad), "{bad:?}");
+        }
+    }
+}

@@ -264,3 +264,27 @@ async fn every_response_carries_the_security_headers_and_unknown_routes_are_json
         assert_eq!(reply.json()["code"], "payload_too_large");
     }
 }
+
+#[tokio::test]
+async fn a_database_failure_is_a_500_with_a_request_id_and_no_database_text() {
+    for w in worlds().await {
+        w.db().close().await;
+        let reply = get(&w.app, "/api/v1/persons", &w.a).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}",
+            w.test.name
+        );
+        let json = reply.json();
+        assert_eq!(json["code"], "internal");
+        let request_id = json["request_id"].as_str().unwrap_or("");
+        assert!(!request_id.is_empty());
+        assert_eq!(reply.headers["x-request-id"], request_id);
+        let text = String::from_utf8_lossy(&reply.bytes).to_lowercase();
+        for word in ["pool", "sql", "closed", "select"] {
+            assert!(!text.contains(word), "{text}");
+        }
+        assert!(reply.message().contains("erreur interne"));
+    }
+}
