@@ -412,4 +412,33 @@ mod tests {
         assert!(matches!(date_from_text("août 2023"), Read::Bad(_)));
         assert!(matches!(date_from_text("01/08/1923"), Read::Bad(_)));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_the_readers_panic(text in "\\PC{0,40}") {
+            let value = Value::Text(text);
+            let _ = read_count(&value, false);
+            let _ = read_date(&value, false);
+            let _ = identifier_text(&value, false);
+            let _ = display(&value, false);
+        }
+
+        #[test]
+        fn no_number_makes_the_readers_panic(n in proptest::num::f64::ANY) {
+            for value in [Value::Number(n), Value::Date(n)] {
+                let _ = read_count(&value, false);
+                let _ = read_date(&value, true);
+                let _ = identifier_text(&value, false);
+                let _ = display(&value, false);
+            }
+        }
+
+        #[test]
+        fn a_count_followed_by_a_remark_is_read_and_noted(n in 0u64..100_000, remark in "[a-z ]{1,20}") {
+            let text = format!("{n} ({remark})");
+            let read = read_count(&Value::Text(text), false);
+            let noted = matches!(read, Read::Noted(m, Note { comment: true, .. }) if m == n);
+            proptest::prop_assert!(noted, "{n} ({remark})");
+        }
+    }
 }
