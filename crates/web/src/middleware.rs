@@ -16,7 +16,7 @@ const SECURITY_HEADERS: &[(HeaderName, &str)] = &[
     (header::REFERRER_POLICY, "no-referrer"),
     (
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'",
+        "default-src 'none'; frame-ancestors 'none'; sandbox",
     ),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::CACHE_CONTROL, "no-store"),
@@ -34,9 +34,16 @@ pub async fn around(request: Request, next: Next) -> Response {
         user_id = tracing::field::Empty,
         status = tracing::field::Empty,
     );
+    let started = std::time::Instant::now();
     let mut response =
         request_id::scope(id.clone(), next.run(request).instrument(span.clone())).await;
     span.record("status", response.status().as_u16());
+    span.in_scope(|| {
+        tracing::info!(
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "served"
+        );
+    });
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));

@@ -118,7 +118,7 @@ fn integer() -> Value {
 fn operation(route: &Route) -> utoipa::openapi::path::Operation {
     let mut op = OperationBuilder::new()
         .tag(route.tag)
-        .summary(Some(route.summary))
+        .summary(Some(format!("{} — {}", route.summary, route.tag)))
         .operation_id(Some(format!(
             "{}_{}",
             route.method.as_str().to_lowercase(),
