@@ -8,6 +8,22 @@ use crate::support::*;
 use axum::http::{Method, StatusCode};
 use carnet_core::model::{OrganisationId, PersonId};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The route template of a concrete path: ids become `{id}`, no query.
+fn template(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    path.split('/')
+        .map(|part| {
+            if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
 
 /// `(method, path, body)` of every route that names a record, for one set of
 /// records. Bodies are valid for that record, so only scoping can refuse them.
@@ -82,7 +98,9 @@ async fn another_organisation_gets_404_on_every_route_and_changes_nothing() {
         let mine = records(&w, &w.b, "Rossi", 20).await;
         let routes = by_id(&w, &w.a, &a).await;
         assert_eq!(routes.len(), 16);
+        let mut covered = BTreeSet::new();
         for (method, path, body) in routes {
+            covered.insert((method.to_string(), template(&path)));
             let reply = call(&w.app, method.clone(), &path, Some(&w.b), body.clone()).await;
             assert_eq!(
                 reply.status,
@@ -103,6 +121,7 @@ async fn another_organisation_gets_404_on_every_route_and_changes_nothing() {
         assert_eq!(plan["history"].as_array().map(Vec::len), Some(1));
 
         for (path, hidden) in lists(&a) {
+            covered.insert(("GET".to_owned(), template(&path)));
             let reply = get(&w.app, &path, &w.b).await;
             assert_eq!(reply.status, StatusCode::OK, "{path}");
             let seen = ids(&reply);
@@ -113,6 +132,7 @@ async fn another_organisation_gets_404_on_every_route_and_changes_nothing() {
         }
         let reply = get(&w.app, "/api/v1/persons", &w.b).await;
         assert_eq!(ids(&reply), vec![mine.person]);
+        covered.insert(("GET".to_owned(), "/api/v1/establishments".to_owned()));
         let reply = get(&w.app, "/api/v1/establishments", &w.b).await;
         let establishments: Vec<i64> = ids(&reply);
         assert_eq!(establishments, vec![20]);
@@ -134,7 +154,9 @@ async fn another_organisation_gets_404_on_every_route_and_changes_nothing() {
             ("/api/v1/care-plans", care_plan_body(a.person, 10, a.stay)),
             ("/api/v1/mss-messages", message_body(a.person, 10)),
         ];
+        covered.insert(("POST".to_owned(), "/api/v1/documents".to_owned()));
         for (path, body) in creations {
+            covered.insert(("POST".to_owned(), path.to_owned()));
             let reply = post(&w.app, path, &w.b, body).await;
             assert!(
                 reply.status == StatusCode::CONFLICT || reply.status == StatusCode::NOT_FOUND,
@@ -158,6 +180,13 @@ async fn another_organisation_gets_404_on_every_route_and_changes_nothing() {
         assert_eq!(ids(&reply), vec![a.event]);
         let reply = get(&w.app, "/api/v1/persons", &w.a).await;
         assert_eq!(ids(&reply), vec![a.person]);
+        // Every route but the public OpenAPI document was tried above.
+        let all: BTreeSet<(String, String)> = carnet_web::routes()
+            .into_iter()
+            .filter(|(_, p)| !p.ends_with("openapi.json"))
+            .map(|(m, p)| (m.to_owned(), p.to_owned()))
+            .collect();
+        assert_eq!(covered, all);
         verify(&w).await;
     }
 }
