@@ -8,6 +8,7 @@
 //!   record's rows from its raw rows with `derive_activity`, the same function
 //!   the checks compare against: a bit cannot be taken back incrementally.
 //! - An import rebuilds the establishments it touched.
+//!
 //! [`Db::verify_activity`] compares the index with a full recomputation.
 
 use crate::records::{Record, generic_select, load_care_plan_history};

@@ -88,6 +88,10 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the canonical fields of an entry, in their hashing order"
+)]
 fn entry_hash(
     prev_hash: &str,
     organisation: i64,

@@ -81,7 +81,10 @@ async fn pairs(db: &Db, sql: &'static str) -> Result<Vec<(i64, i64)>> {
 
 impl Known {
     async fn from_db(db: &Db) -> Result<Known> {
-        let mut k = Known::default();
+        let mut k = Known {
+            organisations: HashMap::new(),
+            ..Known::default()
+        };
         k.organisations = pairs(db, "SELECT id AS a, demo AS b FROM organisations")
             .await?
             .into_iter()

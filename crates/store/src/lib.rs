@@ -8,6 +8,7 @@
 mod activity;
 mod audit;
 mod db;
+mod declarations;
 mod error;
 pub mod interchange;
 mod records;
@@ -18,6 +19,7 @@ pub mod values;
 pub use activity::Touch;
 pub use audit::{Actor, AuditAction, AuditEntry, AuditProblem, Outcome};
 pub use db::{Backend, Db};
+pub use declarations::{Declaration, DeclarationKind, NewDeclaration};
 pub use error::StoreError;
 pub use records::{Attached, ListFilter, Page, PersonFilter, Record, Scope};
 pub use tokens::{NewUser, TokenOwner, User};

@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods,
+    reason = "test helpers: a failed set-up should stop the test loudly"
+)]
 //! The store's story suite, run on SQLite and, when CARNET_TEST_POSTGRES_URL is
 //! set (CI sets it), on PostgreSQL too. Each test gets fresh databases.
 
@@ -5,6 +11,7 @@ mod support;
 
 mod activity;
 mod audit;
+mod declarations;
 mod interchange;
 mod records;
 mod schema;
