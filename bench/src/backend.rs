@@ -59,6 +59,10 @@ pub struct Figures {
     /// Events created while profiling, their total time, and the time of
     /// each statement sqlx reported.
     pub profile: (usize, Duration, Totals),
+    /// Microseconds of an empty statement (`SELECT 1`) through the native
+    /// driver and through the store's `Any` pool: the price of one more
+    /// round trip, whatever the statement does.
+    pub round_trip_us: (f64, f64),
     pub batch_n: usize,
     pub ours_batch: Duration,
     pub raw_batch: Duration,
@@ -119,6 +123,29 @@ impl Raw {
             Raw::Sqlite(p) => sqlx::query(sql).fetch_one(p).await?.try_get("n")?,
             Raw::Postgres(p) => sqlx::query(sql).fetch_one(p).await?.try_get("n")?,
         })
+    }
+
+    async fn round_trip_us(&self, n: u32) -> anyhow::Result<f64> {
+        // On one connection, as the statements of a transaction run.
+        let started = match self {
+            Raw::Sqlite(p) => {
+                let mut conn = p.acquire().await?;
+                let started = Instant::now();
+                for _ in 0..n {
+                    sqlx::query("SELECT 1").execute(&mut *conn).await?;
+                }
+                started
+            }
+            Raw::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                let started = Instant::now();
+                for _ in 0..n {
+                    sqlx::query("SELECT 1").execute(&mut *conn).await?;
+                }
+                started
+            }
+        };
+        Ok(started.elapsed().as_secs_f64() * 1e6 / f64::from(n))
     }
 
     async fn close(&self) {
@@ -378,6 +405,16 @@ pub async fn run(setup: &Setup<'_>, target: Target) -> anyhow::Result<Figures> {
     let profile_time = create_all(profiled).await;
     let totals = setup.profiler.stop();
     let profile = (profiled.len(), profile_time?, totals);
+    let (mut native_rt, mut any_rt) = (0.0, 0.0);
+    for _ in 0..2 {
+        native_rt += raw.round_trip_us(1000).await? / 2.0;
+        let mut conn = db.pool().acquire().await?;
+        let started = Instant::now();
+        for _ in 0..1000 {
+            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        }
+        any_rt += started.elapsed().as_secs_f64() * 1e6 / 1000.0 / 2.0;
+    }
 
     // Batched: our import of a file of events vs multi-row inserts, two rounds.
     let base = raw.max_event_id().await? + 1;
@@ -431,6 +468,7 @@ pub async fn run(setup: &Setup<'_>, target: Target) -> anyhow::Result<Figures> {
         ours_single,
         raw_single,
         profile,
+        round_trip_us: (native_rt, any_rt),
         batch_n: rounds * setup.batch,
         ours_batch,
         raw_batch,

@@ -167,6 +167,10 @@ pub fn markdown(c: &Context<'_>, figures: &[Figures]) -> String {
         },
     );
     row(
+        "Aller-retour d'une requête vide · empty statement round trip (`SELECT 1`), µs — natif · native / `Any`",
+        &|f| format!("{:.0} / {:.0}", f.round_trip_us.0, f.round_trip_us.1),
+    );
+    row(
         "Par lots · batched — import Carnet d'un fichier d'événements, év./s",
         &|f| int(rate(f.batch_n, f.ours_batch)),
     );
