@@ -66,11 +66,28 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Plateforme de collecte ARS / CNSA (fichiers de recueil des porteurs)
+    Collect {
+        #[command(subcommand)]
+        command: CollectCommand,
+    },
     /// Journal d'audit
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Indicateurs d'usage ESMS numérique pour une période (tableau, JSON ou CSV)
+    Indicators(crate::indicators_cmd::IndicatorsArgs),
+    /// Écrit le fichier de recueil CNSA (.xlsx) et l'enregistre dans l'historique
+    Workbook(crate::proof_cmd::WorkbookArgs),
+    /// Produit la preuve d'usage signée (PDF/A) d'un établissement
+    Proof(crate::proof_cmd::ProofArgs),
+    /// Vérifie une preuve d'usage signée : signature, chaîne de certificats, données
+    Verify(crate::proof_cmd::VerifyArgs),
+    /// Historique des déclarations (fichiers de recueil et preuves), mois par mois
+    Declarations(crate::declarations_cmd::DeclarationsArgs),
+    /// Graphique SVG mensuel des DUI actifs et des taux d'un établissement
+    Chart(crate::declarations_cmd::ChartArgs),
     /// Jetons d'accès à l'API
     Token {
         #[command(subcommand)]
@@ -99,5 +116,23 @@ pub enum TokenCommand {
         /// Libellé du jeton (à quoi il sert)
         #[arg(long, default_value = "jeton d'API")]
         label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CollectCommand {
+    /// Vérifie des fichiers de recueil (.xlsx) cellule par cellule et, avec --db, les archive
+    Ingest {
+        /// Base où archiver les versions acceptées (sans elle : vérification seule)
+        #[arg(long, env = "CARNET_DB")]
+        db: Option<String>,
+        /// Fichiers de recueil à vérifier
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Recalcule l'empreinte de chaque fichier et rapport archivé
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
     },
 }

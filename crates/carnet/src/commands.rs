@@ -52,11 +52,18 @@ fn redact(url: &str) -> String {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Collect { command } => crate::collect_cmd::run(command).await,
         Command::Import { db, file } => import(&db.db, &file).await,
         Command::Export { db, out } => export(&db.db, &out).await,
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => audit_verify(&db.db).await,
+        Command::Indicators(args) => crate::indicators_cmd::run(args).await,
+        Command::Workbook(args) => crate::proof_cmd::workbook(args).await,
+        Command::Proof(args) => crate::proof_cmd::proof(args).await,
+        Command::Verify(args) => crate::proof_cmd::verify(args),
+        Command::Declarations(args) => crate::declarations_cmd::declarations(args).await,
+        Command::Chart(args) => crate::declarations_cmd::chart(args).await,
         Command::Token {
             command: TokenCommand::Create { db, login, label },
         } => {
@@ -80,15 +87,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let today = today.unwrap_or_else(today_in_paris);
             let demo = crate::demo::build(&db.db, seed, today).await?;
-            eprintln!("Compte de démonstration « direction », jeton d'API :");
-            println!("{}", demo.token);
             if no_serve {
+                eprintln!("Compte de démonstration « direction », jeton d'API :");
+                println!("{}", demo.token);
                 return Ok(ExitCode::SUCCESS);
             }
-            let _ = addr;
-            bail!("le serveur n'est pas encore disponible dans cette version")
+            crate::serve::init_logs();
+            let token = demo.token.clone();
+            crate::serve::run(demo.db, &addr, move |local| {
+                eprintln!();
+                eprintln!("Carnet (démonstration) est prêt : http://{local}/api/v1");
+                eprintln!("  Compte « direction » (tous les établissements), jeton d'API :");
+                eprintln!("    {token}");
+                eprintln!("  Essai : curl -H \"Authorization: Bearer {token}\" http://{local}/api/v1/establishments");
+                eprintln!("  Documentation de l'API : http://{local}/api/v1/openapi.json");
+                eprintln!("  Ctrl+C pour arrêter.");
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { .. } => bail!("le serveur n'est pas encore disponible dans cette version"),
+        Command::Serve { db, addr } => {
+            let db = connect(&db.db).await?;
+            crate::serve::init_logs();
+            crate::serve::run(db, &addr, |local| {
+                eprintln!("Carnet écoute sur http://{local}/api/v1 (Ctrl+C pour arrêter).");
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

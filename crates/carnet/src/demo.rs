@@ -39,6 +39,7 @@ pub async fn build(url: &str, seed: u64, today: jiff::civil::Date) -> anyhow::Re
         .into_iter()
         .next()
         .context("aucun organisme dans la base")?;
+    crate::proof_cmd::ensure_demo_pki(url, &organisation)?;
     let token = accounts(&db, organisation.id).await?;
     Ok(DemoOutcome { db, token })
 }

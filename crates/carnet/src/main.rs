@@ -4,9 +4,14 @@
 //! French messages with a non-zero exit code.
 
 mod cli;
+mod collect_cmd;
 mod commands;
+mod declarations_cmd;
 mod demo;
+mod indicators_cmd;
 mod progress;
+mod proof_cmd;
+mod serve;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,0 +1,170 @@
+//! `carnet declarations` (what was declared, month by month) and
+//! `carnet chart` (a French SVG of the monthly DUI actifs and rates of one
+//! establishment). Both read; neither counts anything itself.
+
+use crate::cli::DbArg;
+use crate::commands::{connect, today_in_paris};
+use crate::indicators_cmd::{parse_date, report, select};
+use anyhow::{Context, bail};
+use carnet_core::indicators::{Month, Period, RuleSet, french_date};
+use carnet_reports::{ChartMonth, monthly_chart_svg};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+const SHORT: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+
+fn month_index(m: Month) -> usize {
+    usize::try_from(m.month() - 1).unwrap_or(0)
+}
+
+fn month_name(m: Month) -> String {
+    let name = MONTHS.get(month_index(m)).copied().unwrap_or("?");
+    format!("{name} {}", m.year())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeclarationsArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// FINESS géographique d'un établissement ; par défaut tous
+    #[arg(long)]
+    pub finess: Option<String>,
+}
+
+pub async fn declarations(args: DeclarationsArgs) -> anyhow::Result<ExitCode> {
+    let db = connect(&args.db.db).await?;
+    let finess: Vec<String> = args.finess.iter().cloned().collect();
+    // Checks the FINESS exists, with the same French error as elsewhere.
+    let selection = select(&db, &finess).await?;
+    let wanted = selection
+        .establishments
+        .first()
+        .filter(|_| args.finess.is_some())
+        .map(|e| e.finess.to_string());
+    let mut all = Vec::new();
+    for o in &selection.organisations {
+        all.extend(db.declarations(o.id, wanted.as_deref()).await?);
+    }
+    if all.is_empty() {
+        println!("Aucune déclaration enregistrée (ni fichier de recueil, ni preuve d'usage).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    all.sort_by_key(|d| (d.period.to(), d.period.from(), d.produced_at, d.id));
+    let mut current = None;
+    for d in &all {
+        let month = Month::of(d.period.to());
+        if current != Some(month) {
+            println!("Période se terminant en {}", month_name(month));
+            current = Some(month);
+        }
+        let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+        let produced = paris.to_datetime(d.produced_at);
+        println!(
+            "  {} à {:02}:{:02} — {} — {} {} — {} — DUI actifs {} / personnes accompagnées {} \
+             — {} (SHA-256 {}){}",
+            french_date(produced.date()),
+            produced.hour(),
+            produced.minute(),
+            d.kind.label(),
+            d.finess,
+            d.establishment_name,
+            d.period.label(),
+            d.figures.active_records,
+            d.figures.accompanied_persons,
+            d.file_name,
+            d.file_sha256,
+            d.declarant
+                .as_ref()
+                .map(|p| format!(" — déclarant : {p}"))
+                .unwrap_or_default(),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChartArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// FINESS géographique de l'établissement
+    #[arg(long)]
+    pub finess: String,
+    /// Nombre de mois complets (avant le mois en cours)
+    #[arg(long, default_value_t = 12)]
+    pub months: u8,
+    /// Date du jour (AAAA-MM-JJ) ; par défaut aujourd'hui à Paris
+    #[arg(long)]
+    pub today: Option<String>,
+    /// Fichier SVG à écrire
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub async fn chart(args: ChartArgs) -> anyhow::Result<ExitCode> {
+    if !(1..=120).contains(&args.months) {
+        bail!("--months doit être compris entre 1 et 120");
+    }
+    let today = match &args.today {
+        Some(t) => parse_date("--today", t)?,
+        None => today_in_paris(),
+    };
+    let rules = RuleSet::default();
+    let db = connect(&args.db.db).await?;
+    let selection = select(&db, std::slice::from_ref(&args.finess)).await?;
+    let Some(establishment) = selection.establishments.first() else {
+        bail!("FINESS « {} » inconnu", args.finess);
+    };
+    let span = Period::last_full_months(today, args.months)?;
+    let mut months = Vec::new();
+    for month in span.months() {
+        let period = Period::new(month.first_day(), month.last_day())?;
+        let report = report(&db, &rules, period, std::slice::from_ref(establishment)).await?;
+        let Some(r) = report.establishments.first() else {
+            continue;
+        };
+        let short = SHORT.get(month_index(month)).copied().unwrap_or("?");
+        months.push(ChartMonth {
+            label: format!("{short} {}", month.year()),
+            active_records: r.figures.active_records,
+            rates_per_mille: r.rates.table().map(|(_, rate)| rate.per_mille),
+        });
+    }
+    let t = rules.targets;
+    let title = format!(
+        "{} ({}) : DUI actifs et taux par mois, {}",
+        establishment.name,
+        establishment.finess,
+        span.label()
+    );
+    let svg = monthly_chart_svg(
+        &title,
+        &months,
+        [t.active, t.care_plan, t.appointment, t.dmp, t.mss],
+    );
+    std::fs::write(&args.out, svg)
+        .with_context(|| format!("écriture de {}", args.out.display()))?;
+    println!(
+        "Graphique écrit : {} ({} mois).",
+        args.out.display(),
+        months.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,50 @@
+//! `carnet serve` (and the end of `carnet demo`): binds the address, serves the
+//! API until Ctrl+C or SIGTERM, then stops cleanly.
+
+use anyhow::Context;
+use carnet_store::Db;
+use std::net::SocketAddr;
+
+pub async fn run(db: Db, addr: &str, announce: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    let addr: SocketAddr = addr.parse().with_context(|| {
+        format!("adresse d'écoute invalide « {addr} » (attendu par exemple 127.0.0.1:8080)")
+    })?;
+    let listener = carnet_web::bind(addr)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {addr} (port déjà utilisé ?)"))?;
+    let local = listener.local_addr()?;
+    announce(local);
+    carnet_web::serve_on(listener, carnet_web::AppState::new(db), shutdown()).await?;
+    eprintln!("Carnet arrêté.");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Logs for operators on stderr (ids only, never personal data: see carnet-web).
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
