@@ -6,6 +6,7 @@
 //! organisation's certificate (PAdES baseline B) and verifies them. It never computes
 //! a figure and never reads the clock: the production instant is an argument.
 
+mod chart;
 mod data;
 mod error;
 mod pdfscan;
@@ -16,6 +17,7 @@ mod sign;
 mod verify;
 mod workbook;
 
+pub use chart::{ChartMonth, RATE_SERIES, monthly_chart_svg};
 pub use data::{
     PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow,
     counted_records_sha256, proof_file_name,
