@@ -1,0 +1,544 @@
+//! The `carnet` binary as a user runs it, on a temporary SQLite database
+//! holding the demo organisation (`carnet demo --no-serve --seed 7 --today
+//! 2026-11-23`), built once and shared by the tests of this binary.
+//!
+//! External tools: `pdfsig` (poppler-utils), `python3` with `openpyxl`. A
+//! missing tool fails the test when `CI` is set and skips it otherwise.
+//!
+//! One integration-test binary for the crate (STYLE.md): add tests here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a panic is the failure report"
+)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const FROM: &str = "2026-08-01";
+const TO: &str = "2026-10-31";
+
+struct Demo {
+    dir: PathBuf,
+    url: String,
+}
+
+/// The demo database, built on first use.
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("carnet-cli-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("carnet.db").display());
+        let out = carnet(&[
+            "demo",
+            "--db",
+            &url,
+            "--no-serve",
+            "--seed",
+            "7",
+            "--today",
+            "2026-11-23",
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            dir.join("carnet-pki/ca.pem").is_file(),
+            "no demo CA: {}",
+            text(&out)
+        );
+        assert!(dir.join("carnet-pki/organisation.p12").is_file());
+        Demo { dir, url }
+    })
+}
+
+fn carnet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(args)
+        .env_remove("CARNET_DB")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// `carnet` on the demo database (`--db` appended).
+fn on_demo(args: &[&str]) -> Output {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--db", &demo().url]);
+    carnet(&all)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json_report() -> Value {
+    let out = on_demo(&["indicators", "--from", FROM, "--to", TO, "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn establishments(report: &Value) -> &Vec<Value> {
+    report["establishments"].as_array().unwrap()
+}
+
+/// Whether `program` can run; without it the test fails under CI and is skipped otherwise.
+fn tool(program: &str, package: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return true;
+    }
+    let message = format!("outil externe absent : {program} (paquet {package})");
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("test ignoré — {message}");
+    false
+}
+
+fn python_with_openpyxl() -> bool {
+    if !tool("python3", "python3") {
+        return false;
+    }
+    let ok = Command::new("python3")
+        .args(["-c", "import openpyxl"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        let message = "module Python openpyxl absent (pip install openpyxl)";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("test ignoré — {message}");
+    }
+    ok
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = demo().dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn demo_indicators_show_establishments_above_and_below_targets() {
+    let report = json_report();
+    assert_eq!(report["rule_set_id"], "esms-numerique-2024.1");
+    let list = establishments(&report);
+    assert!(list.len() >= 2, "{report}");
+    let statuses: Vec<&str> = list
+        .iter()
+        .map(|e| e["rates"]["active"]["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"ATTEINT"), "{statuses:?}");
+    assert!(statuses.contains(&"NON_ATTEINT"), "{statuses:?}");
+
+    let out = on_demo(&["indicators", "--from", FROM, "--to", TO]);
+    assert!(out.status.success(), "{}", text(&out));
+    let table = stdout(&out);
+    assert!(table.contains("du 01/08/2026 au 31/10/2026"), "{table}");
+    assert!(table.contains("DUI actifs"), "{table}");
+    assert!(!table.contains('\x1b'), "no colour when not a terminal");
+    for e in list {
+        let finess = e["finess"].as_str().unwrap();
+        let line = table.lines().find(|l| l.starts_with(finess)).unwrap();
+        assert!(
+            line.contains(&e["figures"]["active_records"].to_string()),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn explanation_counts_add_up_to_the_figures() {
+    let report = json_report();
+    let first = &establishments(&report)[0];
+    let finess = first["finess"].as_str().unwrap();
+    let out = on_demo(&[
+        "indicators",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--finess",
+        finess,
+        "--explain",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let explained: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let explained = explained.as_array().unwrap();
+    assert_eq!(explained.len(), 1);
+    let records = explained[0]["explanation"]["records"].as_array().unwrap();
+    let figures = &first["figures"];
+    assert_eq!(explained[0]["result"]["figures"], *figures);
+    for (verdict, figure) in [
+        ("record", "records"),
+        ("open", "open_records"),
+        ("active", "active_records"),
+        ("accompanied", "accompanied_persons"),
+        ("active_with_care_plan", "active_with_care_plan"),
+        ("active_with_appointment", "active_with_appointment"),
+        ("dmp_fed", "dmp_fed_persons"),
+    ] {
+        let counted = records
+            .iter()
+            .filter(|r| r[verdict]["counted"] == true)
+            .count() as u64;
+        assert_eq!(counted, figures[figure].as_u64().unwrap(), "{verdict}");
+    }
+    // Not counted always says why, in French.
+    let reasons: Vec<&str> = records
+        .iter()
+        .filter(|r| r["active"]["counted"] == false)
+        .map(|r| r["active"]["label"].as_str().unwrap())
+        .collect();
+    assert!(!reasons.is_empty());
+    assert!(
+        reasons.iter().all(|l| l.starts_with("non compté : ")),
+        "{reasons:?}"
+    );
+
+    let out = on_demo(&[
+        "indicators",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--finess",
+        finess,
+        "--explain",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let table = stdout(&out);
+    let active = figures["active_records"].as_u64().unwrap();
+    assert!(
+        table.contains(&format!("  DUI actifs : {active}\n")),
+        "{table}"
+    );
+    assert!(table.contains("Dossier de la personne n° "), "{table}");
+    assert!(table.contains("non compté : "), "{table}");
+}
+
+#[test]
+fn csv_has_a_header_and_the_json_figures() {
+    let report = json_report();
+    let out = on_demo(&["indicators", "--from", FROM, "--to", TO, "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let csv = stdout(&out);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(';').collect();
+    assert_eq!(header[0], "finess");
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(';').collect()).collect();
+    let list = establishments(&report);
+    assert_eq!(rows.len(), list.len());
+    for (row, e) in rows.iter().zip(list) {
+        assert_eq!(row.len(), header.len());
+        assert_eq!(row[col("finess")], e["finess"].as_str().unwrap());
+        assert_eq!(
+            row[col("dui_actifs")],
+            e["figures"]["active_records"].to_string()
+        );
+        assert_eq!(
+            row[col("personnes_accompagnees")],
+            e["figures"]["accompanied_persons"].to_string()
+        );
+        assert_eq!(row[col("debut")], FROM);
+    }
+}
+
+#[test]
+fn workbook_opens_in_openpyxl_with_the_engine_figures() {
+    let report = json_report();
+    let dir = scratch("workbook");
+    let path = dir.join("recueil.xlsx");
+    let out = on_demo(&[
+        "workbook",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--galis",
+        "GALIS-2026-0042",
+        "--out",
+        s(&path),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    if !python_with_openpyxl() {
+        return;
+    }
+    let script = r#"
+import json, sys, datetime, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = {"sheets": wb.sheetnames, "rows": []}
+ws = wb["Liste des mesures d'usage"]
+rows = list(ws.iter_rows(values_only=True))
+out["header"] = [str(h) for h in rows[0]]
+for r in rows[1:]:
+    out["rows"].append([v.strftime("%Y-%m-%d") if isinstance(v, datetime.datetime) else v for v in r])
+print(json.dumps(out))
+"#;
+    let py = Command::new("python3")
+        .args(["-c", script, s(&path)])
+        .output()
+        .unwrap();
+    assert!(py.status.success(), "{}", text(&py));
+    let book: Value = serde_json::from_slice(&py.stdout).unwrap();
+    assert_eq!(
+        book["sheets"],
+        serde_json::json!(["Consignes", "Liste des mesures d'usage", "Preuves d'usage"])
+    );
+    let header: Vec<String> = book["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().replace('\n', " "))
+        .collect();
+    let col = |start: &str| {
+        header
+            .iter()
+            .position(|h| h.starts_with(start))
+            .unwrap_or_else(|| panic!("{start} not in {header:?}"))
+    };
+    let rows = book["rows"].as_array().unwrap();
+    let list = establishments(&report);
+    assert_eq!(rows.len(), list.len());
+    let siret = report_siret();
+    for (row, e) in rows.iter().zip(list) {
+        let f = &e["figures"];
+        assert_eq!(row[col("Référence GALIS")], "GALIS-2026-0042");
+        assert_eq!(row[col("SIRET")], siret.as_str());
+        assert_eq!(row[col("FINESS")], e["finess"]);
+        assert_eq!(row[col("Nom")], e["name"]);
+        assert_eq!(row[col("Nombre de DMP")], f["dmp_fed_persons"]);
+        assert_eq!(row[col("Nombre de messages")], f["mss_messages"]);
+        assert_eq!(row[col("Nombre de DUI actifs")], f["active_records"]);
+        assert_eq!(row[col("Nombre de personnes")], f["accompanied_persons"]);
+        assert_eq!(
+            row[col("Nombre de DUI avec projet")],
+            f["active_with_care_plan"]
+        );
+        assert_eq!(
+            row[col("Nombre de DUI avec au moins")],
+            f["active_with_appointment"]
+        );
+        assert_eq!(row[col("Premier jour")], FROM);
+        assert_eq!(row[col("Dernier jour")], TO);
+    }
+}
+
+/// The demo organisation's SIRET, read from `carnet export`.
+fn report_siret() -> String {
+    fn find(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(map) => map
+                .get("siret")
+                .and_then(|s| s.as_str().map(str::to_owned))
+                .or_else(|| map.values().find_map(find)),
+            Value::Array(list) => list.iter().find_map(find),
+            _ => None,
+        }
+    }
+    let path = scratch("export").join("export.ndjson");
+    let out = on_demo(&["export", "--out", s(&path)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let export = std::fs::read_to_string(&path).unwrap();
+    export
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| find(&v))
+        .unwrap()
+}
+
+#[test]
+fn signed_proof_is_valid_for_pdfsig_and_verify_and_a_tampered_copy_is_not() {
+    let report = json_report();
+    let e = &establishments(&report)[1];
+    let finess = e["finess"].as_str().unwrap();
+    let dir = scratch("proof");
+    let path = dir.join("preuve.pdf");
+    let out = on_demo(&[
+        "proof",
+        "--finess",
+        finess,
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--declarant",
+        "Claire Martin, directrice",
+        "--representative",
+        "Paul Durand, président",
+        "--out",
+        s(&path),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = on_demo(&["verify", s(&path)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let ca = demo().dir.join("carnet-pki/ca.pem");
+    let out = carnet(&["verify", s(&path), "--trust", s(&ca)]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let mut pdf = std::fs::read(&path).unwrap();
+    let at = pdf.windows(7).position(|w| w == b"stream\n").unwrap() + 12;
+    pdf[at] ^= 0x01;
+    let tampered = dir.join("preuve-modifiee.pdf");
+    std::fs::write(&tampered, &pdf).unwrap();
+    let out = carnet(&["verify", s(&tampered), "--trust", s(&ca)]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(stdout(&out).contains("ÉCHOUÉE"), "{}", text(&out));
+
+    if tool("pdfsig", "poppler-utils") {
+        let run = |p: &Path| {
+            let o = Command::new("pdfsig").arg(p).output().unwrap();
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
+        let ok = run(&path);
+        assert!(ok.contains("Signature is Valid."), "{ok}");
+        let bad = run(&tampered);
+        assert!(!bad.contains("Signature is Valid."), "{bad}");
+        assert!(
+            bad.contains("Digest Mismatch.") || bad.contains("Signature is Invalid."),
+            "{bad}"
+        );
+    }
+
+    let out = on_demo(&["declarations", "--finess", finess]);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = stdout(&out);
+    assert!(
+        list.contains("Période se terminant en octobre 2026"),
+        "{list}"
+    );
+    assert!(list.contains("preuve d'usage signée"), "{list}");
+    assert!(list.contains("preuve.pdf"), "{list}");
+    assert!(
+        list.contains(&format!(
+            "DUI actifs {} / personnes accompagnées {}",
+            e["figures"]["active_records"], e["figures"]["accompanied_persons"]
+        )),
+        "{list}"
+    );
+    let sha = carnet_sha256(&std::fs::read(&path).unwrap());
+    assert!(list.contains(&sha), "{list}");
+}
+
+fn carnet_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn monthly_chart_is_an_svg_with_every_month() {
+    let report = json_report();
+    let finess = establishments(&report)[0]["finess"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = scratch("chart").join("graphique.svg");
+    let out = on_demo(&[
+        "chart",
+        "--finess",
+        &finess,
+        "--months",
+        "6",
+        "--today",
+        "2026-11-23",
+        "--out",
+        s(&path),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg "));
+    for m in [
+        "mai 2026",
+        "juin 2026",
+        "juil. 2026",
+        "août 2026",
+        "sept. 2026",
+        "oct. 2026",
+    ] {
+        assert!(svg.contains(m), "{m}");
+    }
+    assert!(svg.contains("Taux de dossiers actifs"));
+}
+
+#[test]
+fn bad_arguments_give_a_french_message_and_a_failure_code() {
+    let finess = establishments(&json_report())[0]["finess"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["indicators", "--from", "2026-10-31", "--to", "2026-08-01"],
+            "précède le début",
+        ),
+        (
+            &[
+                "indicators",
+                "--from",
+                FROM,
+                "--to",
+                TO,
+                "--finess",
+                "999999999",
+            ],
+            "FINESS « 999999999 » inconnu",
+        ),
+        (
+            &["indicators", "--from", "2026-13-01", "--to", TO],
+            "date invalide pour --from",
+        ),
+        (&["indicators"], "période manquante"),
+        (
+            &[
+                "proof",
+                "--finess",
+                &finess,
+                "--from",
+                FROM,
+                "--to",
+                "31/02/2026",
+                "--declarant",
+                "A",
+                "--representative",
+                "B",
+                "--out",
+                "/nonexistent/p.pdf",
+            ],
+            "date invalide pour --to",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = on_demo(args);
+        let all = text(&out);
+        assert!(!out.status.success(), "{args:?}: {all}");
+        assert!(all.contains("erreur : "), "{args:?}: {all}");
+        assert!(all.contains(message), "{args:?}: {all}");
+        assert!(!all.contains("panicked"), "{args:?}: {all}");
+    }
+    let out = carnet(&["verify", "/nonexistent/preuve.pdf"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("lecture de /nonexistent/preuve.pdf"));
+}
