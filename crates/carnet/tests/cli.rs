@@ -267,6 +267,26 @@ fn csv_has_a_header_and_the_json_figures() {
 fn workbook_opens_in_openpyxl_with_the_engine_figures() {
     let report = json_report();
     let dir = scratch("workbook");
+    let proofs = scratch("workbook-proofs");
+    let proof_finess = establishments(&report)[2]["finess"].as_str().unwrap();
+    let proof = proofs.join("preuve-etablissement.pdf");
+    let out = on_demo(&[
+        "proof",
+        "--finess",
+        proof_finess,
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--declarant",
+        "Claire Martin, directrice",
+        "--representative",
+        "Paul Durand, président",
+        "--out",
+        s(&proof),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let proof_sha = carnet_sha256(&std::fs::read(&proof).unwrap());
     let path = dir.join("recueil.xlsx");
     let out = on_demo(&[
         "workbook",
@@ -276,6 +296,8 @@ fn workbook_opens_in_openpyxl_with_the_engine_figures() {
         TO,
         "--galis",
         "GALIS-2026-0042",
+        "--proofs",
+        s(&proofs),
         "--out",
         s(&path),
     ]);
@@ -292,6 +314,7 @@ rows = list(ws.iter_rows(values_only=True))
 out["header"] = [str(h) for h in rows[0]]
 for r in rows[1:]:
     out["rows"].append([v.strftime("%Y-%m-%d") if isinstance(v, datetime.datetime) else v for v in r])
+out["proofs"] = [list(r) for r in wb["Preuves d'usage"].iter_rows(values_only=True)]
 print(json.dumps(out))
 "#;
     let py = Command::new("python3")
@@ -316,6 +339,13 @@ print(json.dumps(out))
             .position(|h| h.starts_with(start))
             .unwrap_or_else(|| panic!("{start} not in {header:?}"))
     };
+    let proof_rows = book["proofs"].as_array().unwrap();
+    assert!(
+        proof_rows.iter().any(|r| r[0] == proof_finess
+            && r[1] == "preuve-etablissement.pdf"
+            && r[2] == proof_sha.as_str()),
+        "{proof_rows:?}"
+    );
     let rows = book["rows"].as_array().unwrap();
     let list = establishments(&report);
     assert_eq!(rows.len(), list.len());
