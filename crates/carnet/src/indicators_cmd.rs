@@ -177,6 +177,20 @@ pub async fn report(
 }
 
 pub async fn run(args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
+    match print(args).await {
+        // `carnet indicators --explain | head`: a reader that stops early is
+        // not an error of ours.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
+    }
+}
+
+async fn print(args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
     let rules = RuleSet::default();
     let period = args.period.resolve(&rules)?;
     let db = connect(&args.db.db).await?;
