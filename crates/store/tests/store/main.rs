@@ -12,6 +12,7 @@ mod support;
 mod activity;
 mod audit;
 mod declarations;
+mod demo_index;
 mod interchange;
 mod records;
 mod schema;
