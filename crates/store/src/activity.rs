@@ -13,7 +13,7 @@
 
 use crate::records::{Record, generic_select, load_care_plan_history};
 use crate::values::{RowExt, code, date};
-use crate::{Backend, Db, Result, StoreError};
+use crate::{Db, Result, StoreError};
 use carnet_core::indicators::{
     self, CarePlanSpan, DayCount, DayMark, EstablishmentActivity, Mark, Month, MonthDays, Period,
     RawRecords, RecordActivity, StaySpan,
@@ -39,7 +39,6 @@ async fn establishment(conn: &mut AnyConnection, id: EstablishmentId) -> Result<
 /// ORs day marks into a record's rows and lowers its first day.
 pub(crate) async fn add_marks(
     conn: &mut AnyConnection,
-    backend: Backend,
     organisation: OrganisationId,
     establishment: EstablishmentId,
     person: PersonId,
@@ -50,7 +49,8 @@ pub(crate) async fn add_marks(
         sqlx::query(
             "INSERT INTO activity_days (organisation_id, establishment_id, month, person_id, mark, days) \
              VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (establishment_id, month, person_id, mark) DO UPDATE SET days = activity_days.days | excluded.days",
+             ON CONFLICT (establishment_id, month, person_id, mark) DO UPDATE SET days = activity_days.days | excluded.days \
+             WHERE (activity_days.days | excluded.days) <> activity_days.days",
         )
         .bind(organisation.0)
         .bind(establishment.0)
@@ -62,30 +62,23 @@ pub(crate) async fn add_marks(
         .await?;
     }
     if let Some(first) = marks.iter().map(|m| m.day).min() {
-        lower_exists_from(conn, backend, organisation, establishment, person, first).await?;
+        lower_exists_from(conn, organisation, establishment, person, first).await?;
     }
     Ok(())
 }
 
 async fn lower_exists_from(
     conn: &mut AnyConnection,
-    backend: Backend,
     organisation: OrganisationId,
     establishment: EstablishmentId,
     person: PersonId,
     day: jiff::civil::Date,
 ) -> Result<()> {
-    // The one dialect difference of the index: the two-argument minimum.
-    let sql = match backend {
-        Backend::Sqlite => {
-            "INSERT INTO activity_records (organisation_id, establishment_id, person_id, exists_from) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (establishment_id, person_id) DO UPDATE SET exists_from = min(activity_records.exists_from, excluded.exists_from)"
-        }
-        Backend::Postgres => {
-            "INSERT INTO activity_records (organisation_id, establishment_id, person_id, exists_from) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (establishment_id, person_id) DO UPDATE SET exists_from = LEAST(activity_records.exists_from, excluded.exists_from)"
-        }
-    };
+    // The WHERE leaves the row (and its page) untouched when nothing changes:
+    // most writes add a day to a record that already exists.
+    let sql = "INSERT INTO activity_records (organisation_id, establishment_id, person_id, exists_from) VALUES ($1, $2, $3, $4) \
+               ON CONFLICT (establishment_id, person_id) DO UPDATE SET exists_from = excluded.exists_from \
+               WHERE excluded.exists_from < activity_records.exists_from";
     sqlx::query(sql)
         .bind(organisation.0)
         .bind(establishment.0)
@@ -102,13 +95,11 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
     conn: &mut AnyConnection,
     record: &R,
 ) -> Result<()> {
-    let backend = db.backend;
     let tz = db.time_zone(conn, record.establishment()).await?;
     match record.touch() {
         Touch::Stay(stay) => {
             lower_exists_from(
                 conn,
-                backend,
                 stay.organisation_id,
                 stay.establishment_id,
                 stay.person_id,
@@ -119,7 +110,6 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
         Touch::Event(r) => {
             add_marks(
                 conn,
-                backend,
                 r.organisation_id,
                 r.establishment_id,
                 r.person_id,
@@ -131,7 +121,6 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
             let marks = indicators::appointment_marks(r, &tz);
             add_marks(
                 conn,
-                backend,
                 r.organisation_id,
                 r.establishment_id,
                 r.person_id,
@@ -143,7 +132,6 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
             let marks = indicators::document_marks(r, &tz);
             add_marks(
                 conn,
-                backend,
                 r.organisation_id,
                 r.establishment_id,
                 r.person_id,
@@ -165,7 +153,6 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
                 Some(p) => {
                     add_marks(
                         conn,
-                        backend,
                         r.organisation_id,
                         r.establishment_id,
                         p,
@@ -254,14 +241,12 @@ impl RawOwned {
 
 async fn write_record(
     conn: &mut AnyConnection,
-    backend: Backend,
     organisation: OrganisationId,
     establishment: EstablishmentId,
     record: &RecordActivity,
 ) -> Result<()> {
     lower_exists_from(
         conn,
-        backend,
         organisation,
         establishment,
         record.person_id,
@@ -309,7 +294,6 @@ const DELETE_RECORD: [&str; 3] = [
 /// `messages` is set) from its raw rows.
 pub(crate) async fn rebuild_record(
     conn: &mut AnyConnection,
-    backend: Backend,
     establishment_id: EstablishmentId,
     person: PersonId,
     messages: bool,
@@ -325,7 +309,7 @@ pub(crate) async fn rebuild_record(
     let raw = load_raw(conn, establishment_id, Some(person)).await?;
     let activity = raw.derive(&e)?;
     for record in &activity.records {
-        write_record(conn, backend, e.organisation_id, establishment_id, record).await?;
+        write_record(conn, e.organisation_id, establishment_id, record).await?;
     }
     if messages {
         rebuild_messages(conn, &e).await?;
@@ -370,7 +354,6 @@ async fn rebuild_messages(conn: &mut AnyConnection, e: &Establishment) -> Result
 /// Rebuilds every row of one establishment from its raw rows.
 pub(crate) async fn rebuild_establishment(
     conn: &mut AnyConnection,
-    backend: Backend,
     id: EstablishmentId,
 ) -> Result<()> {
     let e = establishment(conn, id).await?;
@@ -384,7 +367,7 @@ pub(crate) async fn rebuild_establishment(
     let raw = load_raw(conn, id, None).await?;
     let activity = raw.derive(&e)?;
     for record in &activity.records {
-        write_record(conn, backend, e.organisation_id, id, record).await?;
+        write_record(conn, e.organisation_id, id, record).await?;
     }
     rebuild_messages(conn, &e).await
 }
@@ -543,7 +526,7 @@ impl Db {
             .fetch_all(&mut *tx)
             .await?;
         for row in &ids {
-            rebuild_establishment(&mut tx, self.backend, EstablishmentId(row.int("id")?)).await?;
+            rebuild_establishment(&mut tx, EstablishmentId(row.int("id")?)).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -519,7 +519,7 @@ impl Db {
         insert_many(&mut tx, self.backend, &appointments).await?;
         progress("index d'activité", 0);
         for (n, establishment) in touched.iter().enumerate() {
-            crate::activity::rebuild_establishment(&mut tx, self.backend, *establishment).await?;
+            crate::activity::rebuild_establishment(&mut tx, *establishment).await?;
             progress("index d'activité", n as u64 + 1);
         }
         let file_hash = {

@@ -273,14 +273,7 @@ impl Db {
         generic::update(&mut tx, &record).await?;
         if let Some(person) = record.person() {
             let message = matches!(record.touch(), Touch::Message(_));
-            activity::rebuild_record(
-                &mut tx,
-                self.backend,
-                record.establishment(),
-                person,
-                message,
-            )
-            .await?;
+            activity::rebuild_record(&mut tx, record.establishment(), person, message).await?;
         }
         let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
@@ -652,14 +645,7 @@ impl Db {
         for change in &plan.history {
             insert_status_change(&mut tx, plan.organisation_id, plan.id, change).await?;
         }
-        activity::rebuild_record(
-            &mut tx,
-            self.backend,
-            plan.establishment_id,
-            plan.person_id,
-            false,
-        )
-        .await?;
+        activity::rebuild_record(&mut tx, plan.establishment_id, plan.person_id, false).await?;
         let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
@@ -717,14 +703,7 @@ impl Db {
         plan.history = existing.history;
         invalid(plan.validate())?;
         generic::update(&mut tx, &plan).await?;
-        activity::rebuild_record(
-            &mut tx,
-            self.backend,
-            plan.establishment_id,
-            plan.person_id,
-            false,
-        )
-        .await?;
+        activity::rebuild_record(&mut tx, plan.establishment_id, plan.person_id, false).await?;
         let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
@@ -757,14 +736,7 @@ impl Db {
         plan.history.push(change.clone());
         invalid(plan.validate())?;
         insert_status_change(&mut tx, plan.organisation_id, plan.id, &change).await?;
-        activity::rebuild_record(
-            &mut tx,
-            self.backend,
-            plan.establishment_id,
-            plan.person_id,
-            false,
-        )
-        .await?;
+        activity::rebuild_record(&mut tx, plan.establishment_id, plan.person_id, false).await?;
         let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
         audit
             .append(
