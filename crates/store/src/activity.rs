@@ -379,22 +379,22 @@ impl Db {
         conn: &mut AnyConnection,
         id: EstablishmentId,
     ) -> Result<jiff::tz::TimeZone> {
-        let cached = self
+        // Parsed once: looking a zone up in the database on every note costs
+        // more than the note's own statements.
+        if let Some(tz) = self
             .time_zones
             .read()
             .ok()
-            .and_then(|m| m.get(&id.0).cloned());
-        let name = match cached {
-            Some(name) => name,
-            None => {
-                let e = establishment(conn, id).await?;
-                if let Ok(mut m) = self.time_zones.write() {
-                    m.insert(id.0, e.time_zone.clone());
-                }
-                e.time_zone
-            }
-        };
-        indicators::time_zone(&name).map_err(indicator_error)
+            .and_then(|m| m.get(&id.0).cloned())
+        {
+            return Ok(tz);
+        }
+        let e = establishment(conn, id).await?;
+        let tz = indicators::time_zone(&e.time_zone).map_err(indicator_error)?;
+        if let Ok(mut m) = self.time_zones.write() {
+            m.insert(id.0, tz.clone());
+        }
+        Ok(tz)
     }
 
     /// The engine's input for these establishments and period, from the index.

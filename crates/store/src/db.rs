@@ -19,7 +19,7 @@ pub struct Db {
     pub(crate) heads: crate::audit::Heads,
     /// Time zones of establishments (they do not change once created).
     pub(crate) time_zones:
-        std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, String>>>,
+        std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, jiff::tz::TimeZone>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
