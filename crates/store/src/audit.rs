@@ -410,6 +410,32 @@ impl Db {
         rows.iter().map(entry_from_row).collect()
     }
 
+    /// Appends one successful entry inside a write's transaction: the common
+    /// case of every write path.
+    pub(crate) async fn audit_in(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &crate::WriteCtx,
+        organisation: OrganisationId,
+        action: AuditAction,
+        person: Option<PersonId>,
+        resource: &str,
+    ) -> Result<()> {
+        let mut audit = AuditWriter::open(self, conn, organisation).await?;
+        audit
+            .append(
+                conn,
+                ctx.now,
+                &ctx.actor,
+                action,
+                person,
+                resource,
+                Outcome::Ok,
+            )
+            .await?;
+        audit.close(conn).await
+    }
+
     /// Appends one entry in its own transaction (reads and refusals, which write
     /// nothing else).
     pub async fn audit(

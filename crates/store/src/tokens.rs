@@ -1,7 +1,7 @@
 //! Accounts and their API tokens. A token is a random 256-bit secret shown once;
 //! only its SHA-256 is stored, so a stolen database does not give access.
 
-use crate::audit::{AuditAction, AuditWriter, Outcome};
+use crate::audit::AuditAction;
 use crate::records::Scope;
 use crate::values::{RowExt, code, from_json, json, us};
 use crate::{Db, Result, StoreError, WriteCtx};
@@ -102,19 +102,15 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         let id = UserId(row.int("id")?);
-        let mut audit = AuditWriter::open(self, &mut tx, user.organisation_id).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                None,
-                &format!("user/{id}"),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            user.organisation_id,
+            AuditAction::Create,
+            None,
+            &format!("user/{id}"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(User {
             id,
@@ -154,19 +150,15 @@ impl Db {
         .bind(us(ctx.now))
         .execute(&mut *tx)
         .await?;
-        let mut audit = AuditWriter::open(self, &mut tx, user.organisation_id).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                None,
-                &format!("api_token/user/{}", user.id),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            user.organisation_id,
+            AuditAction::Create,
+            None,
+            &format!("api_token/user/{}", user.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }

@@ -229,19 +229,15 @@ impl Db {
         };
         record.set_id(id);
         activity::on_insert(self, &mut tx, &record).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                record.person(),
-                &resource::<R>(id),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Create,
+            record.person(),
+            &resource::<R>(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -275,19 +271,15 @@ impl Db {
             let message = matches!(record.touch(), Touch::Message(_));
             activity::rebuild_record(&mut tx, record.establishment(), person, message).await?;
         }
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Update,
-                record.person(),
-                &resource::<R>(record.id()),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Update,
+            record.person(),
+            &resource::<R>(record.id()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(record))
     }
@@ -319,19 +311,15 @@ impl Db {
             _ => None,
         };
         if let Some(record) = &found {
-            let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-            audit
-                .append(
-                    &mut tx,
-                    ctx.now,
-                    &ctx.actor,
-                    AuditAction::Read,
-                    record.person(),
-                    &resource::<R>(id),
-                    Outcome::Ok,
-                )
-                .await?;
-            audit.close(&mut tx).await?;
+            self.audit_in(
+                &mut tx,
+                ctx,
+                scope.organisation,
+                AuditAction::Read,
+                record.person(),
+                &resource::<R>(id),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(found)
@@ -483,19 +471,15 @@ impl Db {
         let demo = self.organisation_demo(&mut tx, scope.organisation).await?;
         invalid(person.validate(demo))?;
         generic::update(&mut tx, &person).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Update,
-                Some(person.id),
-                &resource::<Person>(person.id.0),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Update,
+            Some(person.id),
+            &resource::<Person>(person.id.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(person))
     }
@@ -511,19 +495,15 @@ impl Db {
             return Ok(None);
         }
         let person = generic::get::<Person>(&mut tx, scope.organisation, id.0).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Read,
-                Some(id),
-                &resource::<Person>(id.0),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Read,
+            Some(id),
+            &resource::<Person>(id.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(person)
     }
@@ -582,19 +562,15 @@ impl Db {
             condition.push_str(&format!(" AND ins_matricule = ${}", values.len()));
         }
         let persons = generic::list::<Person>(&mut tx, &condition, values, page).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::List,
-                None,
-                "persons",
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::List,
+            None,
+            "persons",
+        )
+        .await?;
         tx.commit().await?;
         Ok(persons)
     }
@@ -646,19 +622,15 @@ impl Db {
             insert_status_change(&mut tx, plan.organisation_id, plan.id, change).await?;
         }
         activity::rebuild_record(&mut tx, plan.establishment_id, plan.person_id, false).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                Some(plan.person_id),
-                &resource::<CarePlan>(id),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Create,
+            Some(plan.person_id),
+            &resource::<CarePlan>(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -704,19 +676,15 @@ impl Db {
         invalid(plan.validate())?;
         generic::update(&mut tx, &plan).await?;
         activity::rebuild_record(&mut tx, plan.establishment_id, plan.person_id, false).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Update,
-                Some(plan.person_id),
-                &resource::<CarePlan>(plan.id.0),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Update,
+            Some(plan.person_id),
+            &resource::<CarePlan>(plan.id.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(plan))
     }
@@ -737,19 +705,15 @@ impl Db {
         invalid(plan.validate())?;
         insert_status_change(&mut tx, plan.organisation_id, plan.id, &change).await?;
         activity::rebuild_record(&mut tx, plan.establishment_id, plan.person_id, false).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Update,
-                Some(plan.person_id),
-                &resource::<CarePlan>(id.0),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Update,
+            Some(plan.person_id),
+            &resource::<CarePlan>(id.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(plan))
     }
@@ -763,19 +727,15 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let plan = Self::care_plan_in_scope(&mut tx, scope, id).await?;
         if let Some(plan) = &plan {
-            let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-            audit
-                .append(
-                    &mut tx,
-                    ctx.now,
-                    &ctx.actor,
-                    AuditAction::Read,
-                    Some(plan.person_id),
-                    &resource::<CarePlan>(id.0),
-                    Outcome::Ok,
-                )
-                .await?;
-            audit.close(&mut tx).await?;
+            self.audit_in(
+                &mut tx,
+                ctx,
+                scope.organisation,
+                AuditAction::Read,
+                Some(plan.person_id),
+                &resource::<CarePlan>(id.0),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(plan)
@@ -804,19 +764,15 @@ impl Db {
         }
         let mut plans = generic::list::<CarePlan>(&mut tx, &condition, values, page).await?;
         load_care_plan_history(&mut tx, &mut plans).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::List,
-                filter.person,
-                "care_plans",
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::List,
+            filter.person,
+            "care_plans",
+        )
+        .await?;
         tx.commit().await?;
         Ok(plans)
     }
@@ -840,19 +796,15 @@ impl Db {
         let id = generic::insert(&mut tx, &document, false).await?;
         document.set_id(id);
         activity::on_insert(self, &mut tx, &document).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                Some(document.person_id),
-                &resource::<Document>(id),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Create,
+            Some(document.person_id),
+            &resource::<Document>(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(document)
     }
@@ -881,19 +833,15 @@ impl Db {
             )));
         };
         let content = crate::values::RowExt::bytes(&row, "content")?;
-        let mut audit = AuditWriter::open(self, &mut tx, scope.organisation).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Download,
-                Some(document.person_id),
-                &resource::<Document>(id.0),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            scope.organisation,
+            AuditAction::Download,
+            Some(document.person_id),
+            &resource::<Document>(id.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some((document, content)))
     }
@@ -909,19 +857,15 @@ impl Db {
         let mut tx = self.begin_write().await?;
         generic::insert(&mut tx, &organisation, true).await?;
         crate::audit::create_head(&mut tx, organisation.id).await?;
-        let mut audit = AuditWriter::open(self, &mut tx, organisation.id).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                None,
-                &resource::<Organisation>(organisation.id.0),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            organisation.id,
+            AuditAction::Create,
+            None,
+            &resource::<Organisation>(organisation.id.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(organisation)
     }
@@ -936,19 +880,15 @@ impl Db {
         let keep_id = establishment.id.0 != 0;
         let id = generic::insert(&mut tx, &establishment, keep_id).await?;
         establishment.set_id(id);
-        let mut audit = AuditWriter::open(self, &mut tx, establishment.organisation_id).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                None,
-                &resource::<Establishment>(id),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            establishment.organisation_id,
+            AuditAction::Create,
+            None,
+            &resource::<Establishment>(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(establishment)
     }
@@ -963,19 +903,15 @@ impl Db {
         let keep_id = professional.id.0 != 0;
         let id = generic::insert(&mut tx, &professional, keep_id).await?;
         professional.set_id(id);
-        let mut audit = AuditWriter::open(self, &mut tx, professional.organisation_id).await?;
-        audit
-            .append(
-                &mut tx,
-                ctx.now,
-                &ctx.actor,
-                AuditAction::Create,
-                None,
-                &resource::<Professional>(id),
-                Outcome::Ok,
-            )
-            .await?;
-        audit.close(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            ctx,
+            professional.organisation_id,
+            AuditAction::Create,
+            None,
+            &resource::<Professional>(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(professional)
     }
