@@ -212,7 +212,7 @@ fn remove_sqlite(path: &Path) {
     }
 }
 
-async fn drop_database(admin: &sqlx::PgPool, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn drop_database(admin: &sqlx::PgPool, name: &str) -> anyhow::Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
     )))

@@ -10,6 +10,7 @@
 
 mod backend;
 mod data;
+mod indicators;
 mod peer;
 mod profile;
 mod progress;
@@ -64,6 +65,32 @@ struct Args {
     /// débit mesuré jusque-là est rapporté et la suite tourne sur l'organisme réduit.
     #[arg(long, default_value_t = 15)]
     import_budget_min: u64,
+    /// Banc des indicateurs (ticket 3) au lieu du banc d'écriture : bases
+    /// gardées dans --work-dir (défaut /work/bench-data) et --postgres-db.
+    #[arg(long)]
+    indicators: bool,
+    /// Avec --indicators : mesure les bases déjà chargées au lieu de les recharger.
+    #[arg(long)]
+    reuse: bool,
+    /// Avec --indicators : base PostgreSQL gardée entre les exécutions.
+    #[arg(long, default_value = "carnet_bench_idx")]
+    postgres_db: String,
+    /// Avec --indicators : nombre de mesures chronométrées de (a) et (b).
+    #[arg(long, default_value_t = 10)]
+    repeat: usize,
+    /// Avec --indicators : nombre d'exécutions du SQL brut (c) par base.
+    #[arg(long, default_value_t = 2)]
+    sql_repeat: usize,
+    /// Avec --indicators : reconstruit l'index avant de mesurer.
+    #[arg(long)]
+    rebuild: bool,
+    /// Avec --indicators : charge PostgreSQL depuis la base SQLite (COPY)
+    /// au lieu d'importer le fichier.
+    #[arg(long)]
+    copy_postgres: bool,
+    /// Avec --indicators : sans DuckDB (b).
+    #[arg(long)]
+    no_duckdb: bool,
 }
 
 fn small_params() -> carnet_demo::DemoParams {
@@ -87,6 +114,62 @@ async fn main() -> anyhow::Result<()> {
         Scale::Full => (carnet_demo::DemoParams::large(), 5_000, 100_000),
         Scale::Small => (small_params(), 2_000, 20_000),
     };
+    if args.indicators {
+        // A fixed day: the organisation and the period are the same from
+        // run to run, so that a loaded database can be measured again.
+        let today = jiff::civil::date(2026, 11, 23);
+        let options = indicators::Options {
+            work_dir: args
+                .work_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/work/bench-data")),
+            server: args.postgres.trim_end_matches('/').to_owned(),
+            postgres_db: args.postgres_db.clone(),
+            sqlite_only: args.sqlite_only,
+            reuse: args.reuse,
+            params,
+            seed: args.seed,
+            today,
+            period: carnet_core::indicators::Period::new(
+                jiff::civil::date(2026, 8, 1),
+                jiff::civil::date(2026, 10, 31),
+            )?,
+            now,
+            repeat: args.repeat,
+            sql_repeat: args.sql_repeat,
+            rebuild: args.rebuild,
+            copy_postgres: args.copy_postgres,
+            duckdb: !args.no_duckdb,
+        };
+        let run = indicators::run(&options).await?;
+        let page = indicators::Page {
+            date: now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+            options: &options,
+            load_before,
+            load_after: report::load_average(),
+            total_seconds: started.elapsed().as_secs_f64(),
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            commit: report::commit(),
+        };
+        let markdown = indicators::markdown(&run, &page);
+        println!("{markdown}");
+        let out = args.out.unwrap_or_else(|| {
+            PathBuf::from(format!("bench/results/{}-indicators-run.md", page.date))
+        });
+        std::fs::write(&out, markdown).with_context(|| format!("écriture de {}", out.display()))?;
+        eprintln!("Résultats écrits dans {}", out.display());
+        let differ = run.backends_differ
+            + run
+                .measured
+                .iter()
+                .map(|m| m.sql_differences)
+                .sum::<usize>()
+            + run.duckdb.as_ref().map_or(0, |d| d.1);
+        if differ > 0 {
+            anyhow::bail!("les pairs ne donnent pas les mêmes chiffres ({differ} désaccords)");
+        }
+        return Ok(());
+    }
     let single = args.single.unwrap_or(single);
     let batch = args.batch.unwrap_or(batch);
 
