@@ -62,7 +62,7 @@ fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, 
 }
 
 /// serde_json's messages are English; the few shapes it produces are translated.
-fn french_serde(message: String) -> String {
+pub(crate) fn french_serde(message: String) -> String {
     let message = message
         .split(" at line ")
         .next()

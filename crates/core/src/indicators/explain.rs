@@ -286,8 +286,12 @@ impl CountedRecords {
 }
 
 /// SHA-256 (lower-case hex) of a list of record ids in canonical form: the ids
-/// sorted ascending, each written in decimal and followed by `\n`. Anyone can
+/// sorted in ascending numeric order (9 before 10, not as text), without
+/// duplicates, each written in decimal and followed by `\n`. Anyone can
 /// recompute it from the list (`printf '12\n40\n' | sha256sum`).
+///
+/// The only rule for this digest: results (`active_records_sha256`) and the
+/// signed proof (`counted_records_sha256`) both carry what this returns.
 pub fn record_list_sha256(person_ids: &[PersonId]) -> String {
     use std::fmt::Write;
     let strictly_sorted = person_ids.windows(2).all(|w| w[0] < w[1]);

@@ -56,6 +56,8 @@ pub enum IndicatorError {
     UnknownTimeZone { name: String },
     #[error("jeu de règles « {id} » invalide : {rule}")]
     InvalidRuleSet { id: String, rule: String },
+    #[error("jeu de règles illisible{} : {rule}", if .field.is_empty() { String::new() } else { format!(", champ « {} »", .field) })]
+    RuleSetField { field: String, rule: String },
     #[error("l'établissement FINESS {finess} est donné deux fois")]
     DuplicateEstablishment { finess: String },
     #[error(

@@ -121,29 +121,134 @@ impl RuleSet {
         }
     }
 
-    /// Checks what serde cannot: a usable id, targets within 0–1000 %,
-    /// presets of 1 to 120 months with distinct codes.
+    /// Reads a rule set written as JSON (e.g. the file given to
+    /// `carnet rules set`) and validates it. Every error is French and names
+    /// the field, so that whoever edited the file finds the mistake.
+    pub fn from_json(text: &str) -> Result<RuleSet, IndicatorError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let rules: RuleSet = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let field = if path == "." { String::new() } else { path };
+            let rule = if inner.is_syntax() || inner.is_eof() {
+                format!(
+                    "JSON invalide à la ligne {}, colonne {}",
+                    inner.line(),
+                    inner.column()
+                )
+            } else {
+                crate::interchange::french_serde(inner.to_string())
+            };
+            IndicatorError::RuleSetField { field, rule }
+        })?;
+        de.end().map_err(|e| IndicatorError::RuleSetField {
+            field: String::new(),
+            rule: format!(
+                "texte en trop après l'objet JSON (ligne {}, colonne {})",
+                e.line(),
+                e.column()
+            ),
+        })?;
+        rules.validate()?;
+        Ok(rules)
+    }
+
+    /// Checks what serde cannot: a usable id and label, targets that are
+    /// percentages (0–100), at least one preset, presets of 1 to 12 full
+    /// months (the programme uses 1, 3 and 6) with distinct codes usable in a
+    /// URL. The message names the field.
     pub fn validate(&self) -> Result<(), IndicatorError> {
-        let bad = |rule: &str| IndicatorError::InvalidRuleSet {
+        let bad = |field: &str, rule: String| IndicatorError::InvalidRuleSet {
             id: self.id.clone(),
-            rule: rule.to_owned(),
+            rule: format!("champ « {field} » : {rule}"),
         };
-        if self.id.trim().is_empty() {
-            return Err(bad("l'identifiant est obligatoire"));
+        let id = self.id.as_str();
+        if id.trim().is_empty() {
+            return Err(bad("id", "l'identifiant est obligatoire".to_owned()));
+        }
+        if id.chars().count() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return Err(bad(
+                "id",
+                "64 caractères au plus, lettres sans accent, chiffres, « . », « - » ou « _ » \
+                 (par exemple esms-numerique-2024.1)"
+                    .to_owned(),
+            ));
+        }
+        if self.label.trim().is_empty() {
+            return Err(bad("label", "le libellé est obligatoire".to_owned()));
+        }
+        for (i, kind) in self.business_event_kinds.iter().enumerate() {
+            if self.business_event_kinds[..i].contains(kind) {
+                return Err(bad(
+                    &format!("business_event_kinds[{i}]"),
+                    format!("le type « {} » est donné deux fois", kind.code()),
+                ));
+            }
         }
         let t = self.targets;
-        if [t.active, t.care_plan, t.appointment, t.dmp, t.mss]
-            .iter()
-            .any(|&p| p > 1000)
-        {
-            return Err(bad("une cible est comprise entre 0 et 1000 %"));
+        for (field, target) in [
+            ("active", t.active),
+            ("care_plan", t.care_plan),
+            ("appointment", t.appointment),
+            ("dmp", t.dmp),
+            ("mss", t.mss),
+        ] {
+            if target > 100 {
+                return Err(bad(
+                    &format!("targets.{field}"),
+                    format!("une cible est un pourcentage de 0 à 100 (lu : {target})"),
+                ));
+            }
+        }
+        if self.presets.is_empty() {
+            return Err(bad(
+                "presets",
+                "au moins une période prédéfinie est attendue (par exemple mois, 3mois, 6mois)"
+                    .to_owned(),
+            ));
         }
         for (i, preset) in self.presets.iter().enumerate() {
-            if preset.months == 0 || preset.months > 120 {
-                return Err(bad("une période prédéfinie compte de 1 à 120 mois"));
+            let field = |name: &str| format!("presets[{i}].{name}");
+            if preset.code.is_empty()
+                || preset.code.len() > 16
+                || !preset
+                    .code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            {
+                return Err(bad(
+                    &field("code"),
+                    format!(
+                        "code « {} » invalide : 1 à 16 lettres minuscules sans accent ou \
+                         chiffres (par exemple 3mois)",
+                        preset.code
+                    ),
+                ));
             }
             if self.presets[..i].iter().any(|p| p.code == preset.code) {
-                return Err(bad("deux périodes prédéfinies ont le même code"));
+                return Err(bad(
+                    &field("code"),
+                    format!("le code « {} » est donné deux fois", preset.code),
+                ));
+            }
+            if preset.label.trim().is_empty() {
+                return Err(bad(
+                    &field("label"),
+                    "le libellé est obligatoire".to_owned(),
+                ));
+            }
+            if !(1..=12).contains(&preset.months) {
+                return Err(bad(
+                    &field("months"),
+                    format!(
+                        "une période prédéfinie compte de 1 à 12 mois complets (lu : {})",
+                        preset.months
+                    ),
+                ));
             }
         }
         Ok(())

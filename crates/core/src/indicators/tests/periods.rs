@@ -136,3 +136,60 @@ fn marks_have_stable_codes_that_round_trip() {
     );
     assert_eq!(Mark::from_code("EVT:INCONNU"), None);
 }
+
+#[test]
+fn a_rule_set_file_is_read_and_each_mistake_names_its_field_in_french() {
+    let rules = RuleSet::default();
+    let json = serde_json::to_string_pretty(&rules).unwrap();
+    assert_eq!(RuleSet::from_json(&json).unwrap(), rules);
+
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = serde_json::to_value(&rules).unwrap();
+        f(&mut value);
+        RuleSet::from_json(&value.to_string())
+            .unwrap_err()
+            .to_string()
+    };
+    let err = edit(&|v| v["targets"]["dmp"] = 120.into());
+    assert!(
+        err.contains("targets.dmp") && err.contains("0 à 100"),
+        "{err}"
+    );
+    let err = edit(&|v| v["targets"]["mss"] = "70".into());
+    assert!(
+        err.contains("targets.mss") && err.contains("type invalide"),
+        "{err}"
+    );
+    let err = edit(&|v| v["presets"][1]["months"] = 0.into());
+    assert!(
+        err.contains("presets[1].months") && err.contains("1 à 12"),
+        "{err}"
+    );
+    let err = edit(&|v| v["presets"][2]["months"] = 24.into());
+    assert!(err.contains("presets[2].months"), "{err}");
+    let err = edit(&|v| v["presets"][2]["code"] = "mois".into());
+    assert!(
+        err.contains("presets[2].code") && err.contains("deux fois"),
+        "{err}"
+    );
+    let err = edit(&|v| v["presets"] = serde_json::json!([]));
+    assert!(err.contains("« presets »"), "{err}");
+    let err = edit(&|v| v["id"] = "règles 2025".into());
+    assert!(err.contains("« id »"), "{err}");
+    let err = edit(&|v| v["business_event_kinds"][0] = "INCONNU".into());
+    assert!(err.contains("business_event_kinds[0]"), "{err}");
+    let err = edit(&|v| v["cibles"] = 1.into());
+    assert!(
+        err.contains("champ inconnu") && err.contains("cibles"),
+        "{err}"
+    );
+    let err = edit(&|v| {
+        v.as_object_mut().unwrap().remove("label");
+    });
+    assert!(
+        err.contains("label") && err.contains("obligatoire"),
+        "{err}"
+    );
+    let err = RuleSet::from_json("{\"id\": ").unwrap_err().to_string();
+    assert!(err.contains("JSON invalide à la ligne 1"), "{err}");
+}
