@@ -8,6 +8,7 @@ pub mod ids;
 pub mod indicators;
 pub mod interchange;
 pub mod model;
+pub mod rights;
 pub mod text;
 
 pub use ids::{Finess, IdError, Ins, InsOid, Rpps, Siren, Siret};

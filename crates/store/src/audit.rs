@@ -64,7 +64,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
             Outcome::Refused => "refused",

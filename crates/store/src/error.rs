@@ -23,6 +23,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("lecture ou écriture de fichier : {0}")]
     Io(#[from] std::io::Error),
+    /// Rules that cannot be applied, or an input the engine refuses.
+    #[error("{0}")]
+    Indicators(#[from] carnet_core::indicators::IndicatorError),
 }
 
 impl StoreError {

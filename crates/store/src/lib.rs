@@ -5,6 +5,7 @@
 //! appends its audit entry. This crate never reads the clock: the caller passes
 //! `now` in a [`WriteCtx`].
 
+mod accounts;
 mod activity;
 mod audit;
 mod db;
@@ -12,16 +13,19 @@ mod declarations;
 mod error;
 pub mod interchange;
 mod records;
+mod rule_sets;
 mod tokens;
 #[doc(hidden)]
 pub mod values;
 
+pub use accounts::{Session, SessionPolicy};
 pub use activity::Touch;
 pub use audit::{Actor, AuditAction, AuditEntry, AuditProblem, Outcome};
 pub use db::{Backend, Db};
 pub use declarations::{Declaration, DeclarationKind, NewDeclaration};
 pub use error::StoreError;
-pub use records::{Attached, ListFilter, Page, PersonFilter, Record, Scope};
+pub use records::{Attached, Dossier, DossierParts, ListFilter, Page, PersonFilter, Record, Scope};
+pub use rule_sets::{SavedRuleSet, StoredRuleSet};
 pub use tokens::{NewUser, TokenOwner, User};
 
 use jiff::Timestamp;

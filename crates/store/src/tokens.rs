@@ -43,6 +43,7 @@ impl User {
             } else {
                 Some(self.establishment_ids.clone())
             },
+            persons: None,
         }
     }
 }
@@ -54,10 +55,10 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-const USER_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str =
     "id, organisation_id, login, display_name, role, professional_id, establishment_ids, disabled";
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
     Ok(User {
         id: UserId(row.int("id")?),
         organisation_id: OrganisationId(row.int("organisation_id")?),

@@ -270,3 +270,25 @@ code_enum!(
         IntervenantExterieur = "INTERVENANT_EXTERIEUR", "Intervenant extérieur";
     }
 );
+
+code_enum!(
+    /// Data categories of the rights matrix (matrice d'habilitations): what a
+    /// role may read or write is decided per category.
+    DataCategory {
+        Identite = "IDENTITE", "Identité et administratif";
+        Social = "SOCIAL", "Social";
+        Educatif = "EDUCATIF", "Éducatif";
+        Soins = "SOINS", "Soins";
+        Medical = "MEDICAL", "Médical";
+        Transmissions = "TRANSMISSIONS", "Transmissions et observations";
+        ProjetPersonnalise = "PROJET", "Projet personnalisé";
+        Agenda = "AGENDA", "Agenda";
+        DocumentsAdministratifs = "DOC_ADMINISTRATIFS", "Documents administratifs et sociaux";
+        DocumentsAccompagnement = "DOC_ACCOMPAGNEMENT", "Documents d'accompagnement et d'évaluation";
+        DocumentsMedicaux = "DOC_MEDICAUX", "Documents médicaux";
+        Messages = "MESSAGES", "Messages MSSanté";
+        Indicateurs = "INDICATEURS", "Indicateurs d'usage";
+        Declarations = "DECLARATIONS", "Déclarations et preuves";
+        JournalAcces = "JOURNAL", "Journal des accès aux dossiers";
+    }
+);

@@ -19,6 +19,9 @@ use sqlx::AnyConnection;
 pub struct Scope {
     pub organisation: OrganisationId,
     pub establishments: Option<Vec<EstablishmentId>>,
+    /// For roles that only see the persons assigned to them (intervenant
+    /// extérieur): those persons; `None` for everyone else.
+    pub persons: Option<Vec<PersonId>>,
 }
 
 impl Scope {
@@ -26,6 +29,19 @@ impl Scope {
         Self {
             organisation,
             establishments: None,
+            persons: None,
+        }
+    }
+
+    /// `column IN (…)` for a scope limited to assigned persons.
+    pub(crate) fn person_condition(&self, column: &str) -> String {
+        match &self.persons {
+            None => "1 = 1".to_owned(),
+            Some(list) if list.is_empty() => "1 = 0".to_owned(),
+            Some(list) => {
+                let ids: Vec<String> = list.iter().map(|p| p.0.to_string()).collect();
+                format!("{column} IN ({})", ids.join(", "))
+            }
         }
     }
 
@@ -37,7 +53,7 @@ impl Scope {
 
     /// `column IN (…)` for a restricted scope, `TRUE`-like otherwise. Ids are
     /// integers, so inlining them cannot inject anything.
-    fn condition(&self, column: &str) -> String {
+    pub(crate) fn condition(&self, column: &str) -> String {
         match &self.establishments {
             None => "1 = 1".to_owned(),
             Some(list) if list.is_empty() => "1 = 0".to_owned(),
@@ -100,13 +116,14 @@ pub struct PersonFilter {
 }
 
 impl Db {
-    async fn person_visible(
+    pub(crate) async fn person_visible(
         conn: &mut AnyConnection,
         scope: &Scope,
         person: PersonId,
     ) -> Result<bool> {
         let sql = format!(
-            "SELECT COUNT(*) AS n FROM persons p WHERE p.id = $1 AND p.organisation_id = $2 AND ({})",
+            "SELECT COUNT(*) AS n FROM persons p WHERE p.id = $1 AND p.organisation_id = $2 AND {} AND ({})",
+            scope.person_condition("p.id"),
             match scope.establishments {
                 None => "1 = 1".to_owned(),
                 Some(_) => format!(
@@ -335,8 +352,9 @@ impl Db {
     ) -> Result<Vec<R>> {
         let mut tx = self.begin_write().await?;
         let mut condition = format!(
-            "organisation_id = $1 AND {}",
-            scope.condition("establishment_id")
+            "organisation_id = $1 AND {} AND {}",
+            scope.condition("establishment_id"),
+            scope.person_condition("person_id")
         );
         let mut values = vec![Value::from(scope.organisation.0)];
         if let Some(e) = filter.establishment {
@@ -517,7 +535,7 @@ impl Db {
     ) -> Result<Vec<Person>> {
         let mut tx = self.begin_write().await?;
         let mut values = vec![Value::from(scope.organisation.0)];
-        let mut condition = "organisation_id = $1".to_owned();
+        let mut condition = format!("organisation_id = $1 AND {}", scope.person_condition("id"));
         let mut stay_conditions = Vec::new();
         if scope.establishments.is_some() {
             stay_conditions.push(scope.condition("establishment_id"));
@@ -750,8 +768,9 @@ impl Db {
     ) -> Result<Vec<CarePlan>> {
         let mut tx = self.begin_write().await?;
         let mut condition = format!(
-            "organisation_id = $1 AND {}",
-            scope.condition("establishment_id")
+            "organisation_id = $1 AND {} AND {}",
+            scope.condition("establishment_id"),
+            scope.person_condition("person_id")
         );
         let mut values = vec![Value::from(scope.organisation.0)];
         if let Some(e) = filter.establishment {

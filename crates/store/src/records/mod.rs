@@ -4,12 +4,14 @@
 //! one transaction) and the scoped reads used by the API and the pages.
 
 mod api;
+mod dossier;
 mod generic;
 mod tables;
 mod web_support;
 
 pub use api::{Attached, ListFilter, PersonFilter, Scope};
 pub(crate) use api::{insert_status_change, put_blob};
+pub use dossier::{Dossier, DossierParts};
 pub use generic::Record;
 pub(crate) use generic::{insert, insert_many, select_sql as generic_select};
 pub(crate) use tables::load_care_plan_history;

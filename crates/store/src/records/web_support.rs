@@ -4,7 +4,7 @@
 
 use super::generic::{self, Record};
 use crate::{Db, Result};
-use carnet_core::model::{OrganisationId, PersonId};
+use carnet_core::model::{Document, DocumentId, DocumentType, OrganisationId, PersonId};
 
 impl Db {
     /// Whether a record with this id exists in the organisation, whatever the
@@ -18,5 +18,18 @@ impl Db {
         let mut conn = self.pool.acquire().await?;
         let record = generic::get::<R>(&mut conn, organisation, id).await?;
         Ok(record.map(|r| r.person()))
+    }
+
+    /// The type of a document of the organisation, to check the caller's
+    /// right on it before anything is read (and audited). A type code is not
+    /// personal data.
+    pub async fn document_type(
+        &self,
+        organisation: OrganisationId,
+        id: DocumentId,
+    ) -> Result<Option<DocumentType>> {
+        let mut conn = self.pool.acquire().await?;
+        let document = generic::get::<Document>(&mut conn, organisation, id.0).await?;
+        Ok(document.map(|d| d.type_code))
     }
 }

@@ -15,4 +15,5 @@ mod declarations;
 mod demo_index;
 mod interchange;
 mod records;
+mod rule_sets;
 mod schema;

@@ -71,6 +71,7 @@ async fn a_user_of_one_establishment_does_not_see_a_person_of_another() {
         let only_10 = Scope {
             organisation: OrganisationId(1),
             establishments: Some(vec![EstablishmentId(10)]),
+            persons: None,
         };
         assert!(
             t.db.read_person(&ctx(), &only_10, a.id)
