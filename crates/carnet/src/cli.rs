@@ -26,13 +26,24 @@ pub struct DbArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Démarre le serveur (API JSON sous /api/v1)
+    /// Démarre le serveur (pages web et API JSON sous /api/v1)
     Serve {
         #[command(flatten)]
         db: DbArg,
         /// Adresse d'écoute
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Certificat de l'organisme (PKCS#12) qui signe les preuves produites depuis le
+        /// tableau de bord ; par défaut celui de `carnet demo` s'il existe
+        #[arg(long)]
+        p12: Option<PathBuf>,
+        /// Variable d'environnement qui contient le mot de passe du PKCS#12
+        #[arg(long)]
+        p12_password_env: Option<String>,
+        /// Cookie de session « Secure » : à activer quand Carnet est servi en HTTPS
+        /// (directement ou derrière un mandataire)
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Crée l'organisme de démonstration puis démarre le serveur
     Demo {
@@ -88,6 +99,11 @@ pub enum Command {
     Declarations(crate::declarations_cmd::DeclarationsArgs),
     /// Graphique SVG mensuel des DUI actifs et des taux d'un établissement
     Chart(crate::declarations_cmd::ChartArgs),
+    /// Règles de comptage des indicateurs (cibles, événements métier, périodes), versionnées
+    Rules {
+        #[command(subcommand)]
+        command: crate::rules_cmd::RulesCommand,
+    },
     /// Jetons d'accès à l'API
     Token {
         #[command(subcommand)]

@@ -64,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => crate::proof_cmd::verify(args),
         Command::Declarations(args) => crate::declarations_cmd::declarations(args).await,
         Command::Chart(args) => crate::declarations_cmd::chart(args).await,
+        Command::Rules { command } => crate::rules_cmd::run(command).await,
         Command::Token {
             command: TokenCommand::Create { db, login, label },
         } => {
@@ -88,16 +89,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let today = today.unwrap_or_else(today_in_paris);
             let demo = crate::demo::build(&db.db, seed, today).await?;
             if no_serve {
+                crate::demo::print_sign_in();
                 eprintln!("Compte de démonstration « direction », jeton d'API :");
                 println!("{}", demo.token);
                 return Ok(ExitCode::SUCCESS);
             }
             crate::serve::init_logs();
             let token = demo.token.clone();
-            crate::serve::run(demo.db, &addr, move |local| {
+            let state = crate::serve::state(demo.db, None, false);
+            crate::serve::run(state, &addr, move |local| {
                 eprintln!();
-                eprintln!("Carnet (démonstration) est prêt : http://{local}/api/v1");
-                eprintln!("  Compte « direction » (tous les établissements), jeton d'API :");
+                eprintln!("Carnet (démonstration) est prêt : http://{local}/");
+                crate::demo::print_sign_in();
+                eprintln!("  API : compte « direction », jeton :");
                 eprintln!("    {token}");
                 eprintln!("  Essai : curl -H \"Authorization: Bearer {token}\" http://{local}/api/v1/establishments");
                 eprintln!("  Documentation de l'API : http://{local}/api/v1/openapi.json");
@@ -106,11 +110,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { db, addr } => {
+        Command::Serve {
+            db,
+            addr,
+            p12,
+            p12_password_env,
+            secure_cookies,
+        } => {
+            let p12 = match p12 {
+                Some(path) => {
+                    let Some(var) = p12_password_env else {
+                        bail!(
+                            "--p12 demande --p12-password-env VARIABLE : le mot de passe du \
+                             PKCS#12 se donne par une variable d'environnement"
+                        );
+                    };
+                    let password = std::env::var(&var).with_context(|| {
+                        format!("variable d'environnement {var} absente (mot de passe du PKCS#12)")
+                    })?;
+                    Some((path, password))
+                }
+                None => None,
+            };
             let db = connect(&db.db).await?;
             crate::serve::init_logs();
-            crate::serve::run(db, &addr, |local| {
-                eprintln!("Carnet écoute sur http://{local}/api/v1 (Ctrl+C pour arrêter).");
+            let state = crate::serve::state(db, p12, secure_cookies);
+            crate::serve::run(state, &addr, |local| {
+                eprintln!("Carnet écoute sur http://{local}/ (pages) et http://{local}/api/v1 (API) ; Ctrl+C pour arrêter.");
             })
             .await?;
             Ok(ExitCode::SUCCESS)

@@ -4,9 +4,9 @@
 
 use crate::cli::DbArg;
 use crate::commands::{connect, today_in_paris};
-use crate::indicators_cmd::{parse_date, report, select};
+use crate::indicators_cmd::{parse_date, report, rules_for, select};
 use anyhow::{Context, bail};
-use carnet_core::indicators::{Month, Period, RuleSet, french_date};
+use carnet_core::indicators::{Month, Period, french_date};
 use carnet_reports::{ChartMonth, monthly_chart_svg};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -126,12 +126,12 @@ pub async fn chart(args: ChartArgs) -> anyhow::Result<ExitCode> {
         Some(t) => parse_date("--today", t)?,
         None => today_in_paris(),
     };
-    let rules = RuleSet::default();
     let db = connect(&args.db.db).await?;
     let selection = select(&db, std::slice::from_ref(&args.finess)).await?;
     let Some(establishment) = selection.establishments.first() else {
         bail!("FINESS « {} » inconnu", args.finess);
     };
+    let rules = rules_for(&db, "chart", &selection).await?;
     let span = Period::last_full_months(today, args.months)?;
     let mut months = Vec::new();
     for month in span.months() {

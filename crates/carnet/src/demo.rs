@@ -17,7 +17,18 @@ const ACCOUNTS: &[(&str, &str, Role, &[usize])] = &[
     ("admin", "Administrateur (démo)", Role::Administrateur, &[]),
     ("ide", "Inès Infirmière (démo)", Role::Infirmier, &[0]),
     ("educ", "Éric Éducateur (démo)", Role::Educatif, &[1]),
+    ("accueil", "Annie Accueil (démo)", Role::Accueil, &[0]),
 ];
+
+/// Password of every demo account. Public on purpose, like the demo data: it
+/// is set only in a database built by `carnet demo` (demo mode, test INS).
+pub const DEMO_PASSWORD: &str = "demo-carnet-2026";
+
+/// What `carnet demo` prints about signing in to the pages.
+pub fn print_sign_in() {
+    eprintln!("  Connexion aux pages : identifiants direction, admin, ide, educ ou accueil,");
+    eprintln!("  mot de passe de démonstration « {DEMO_PASSWORD} ».");
+}
 
 pub struct DemoOutcome {
     pub db: Db,
@@ -39,6 +50,9 @@ pub async fn build(url: &str, seed: u64, today: jiff::civil::Date) -> anyhow::Re
         .into_iter()
         .next()
         .context("aucun organisme dans la base")?;
+    // The demo's rules are stored from the start, as `carnet rules list` shows.
+    db.rule_set(&crate::commands::system("demo"), organisation.id)
+        .await?;
     crate::proof_cmd::ensure_demo_pki(url, &organisation)?;
     let token = accounts(&db, organisation.id).await?;
     Ok(DemoOutcome { db, token })
@@ -96,8 +110,14 @@ async fn accounts(db: &Db, organisation: OrganisationId) -> anyhow::Result<Strin
         .establishments(&carnet_store::Scope::whole(organisation))
         .await?;
     let ctx = system("demo");
+    let hash = carnet_web::password::hash(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
     for (login, name, role, indexes) in ACCOUNTS {
-        if db.user_by_login(login).await?.is_some() {
+        if let Some((user, stored)) = db.user_for_sign_in(login).await? {
+            // Accounts of a demo database built before passwords existed.
+            if stored.is_none() {
+                db.set_password_hash(&ctx, organisation, user.id, &hash)
+                    .await?;
+            }
             continue;
         }
         let establishment_ids = indexes
@@ -113,7 +133,7 @@ async fn accounts(db: &Db, organisation: OrganisationId) -> anyhow::Result<Strin
                 role: *role,
                 professional_id: None,
                 establishment_ids,
-                password_hash: None,
+                password_hash: Some(hash.clone()),
             },
         )
         .await?;

@@ -4,17 +4,18 @@
 //!
 //! Also the helpers the other reporting commands share: the period
 //! arguments, French date parsing, and the choice of establishments by
-//! FINESS. Figures always come from the store's activity index
-//! (`Db::activity`) through `carnet_core::indicators`; nothing is counted here.
+//! FINESS, and the rule set to apply (the organisation's active one). Figures
+//! always come from the store (`Db::indicators`, the activity index through
+//! `carnet_core::indicators`); nothing is counted here.
 
 use crate::cli::DbArg;
-use crate::commands::{connect, today_in_paris};
+use crate::commands::{connect, system, today_in_paris};
 use anyhow::{Context, bail};
 use carnet_core::indicators::{
     EstablishmentExplanation, Explained, Indicator, IndicatorReport, Period, Rate, RuleSet,
-    TargetStatus, compute, explain,
+    TargetStatus,
 };
-use carnet_core::model::{Establishment, Organisation};
+use carnet_core::model::{Establishment, Organisation, OrganisationId};
 use carnet_store::{Db, Scope};
 use jiff::civil::Date;
 use std::io::{IsTerminal, Write};
@@ -166,14 +167,63 @@ pub async fn select(db: &Db, finess: &[String]) -> anyhow::Result<Selection> {
     })
 }
 
+/// The rules to apply to the chosen establishments: the active rule set of
+/// their organisation, the default being stored on first use (by `command`,
+/// the audit actor). A report names one rule set, so establishments of
+/// organisations whose rules differ cannot be counted together.
+pub async fn rules_for(
+    db: &Db,
+    command: &'static str,
+    selection: &Selection,
+) -> anyhow::Result<RuleSet> {
+    let mut organisations: Vec<OrganisationId> = if selection.establishments.is_empty() {
+        selection.organisations.iter().map(|o| o.id).collect()
+    } else {
+        selection
+            .establishments
+            .iter()
+            .map(|e| e.organisation_id)
+            .collect()
+    };
+    organisations.sort();
+    organisations.dedup();
+    let ctx = system(command);
+    let name = |id: OrganisationId| {
+        selection
+            .organisations
+            .iter()
+            .find(|o| o.id == id)
+            .map_or_else(|| id.to_string(), |o| o.name.clone())
+    };
+    let mut first: Option<(OrganisationId, carnet_store::StoredRuleSet)> = None;
+    for organisation in organisations {
+        let stored = db.rule_set(&ctx, organisation).await?;
+        match &first {
+            None => first = Some((organisation, stored)),
+            Some((other, chosen)) if chosen.sha256 != stored.sha256 => bail!(
+                "les établissements choisis relèvent d'organismes aux règles de comptage \
+                 différentes (« {} » pour {}, « {} » pour {}) : choisissez-les avec --finess, \
+                 organisme par organisme",
+                chosen.rules.id,
+                name(*other),
+                stored.rules.id,
+                name(organisation)
+            ),
+            Some(_) => {}
+        }
+    }
+    first
+        .map(|(_, stored)| stored.rules)
+        .context("la base ne contient aucun organisme")
+}
+
 pub async fn report(
     db: &Db,
     rules: &RuleSet,
     period: Period,
     establishments: &[Establishment],
 ) -> anyhow::Result<IndicatorReport> {
-    let activity = db.activity(establishments, period).await?;
-    Ok(compute(rules, period, &activity)?)
+    Ok(db.indicators(rules, period, establishments).await?)
 }
 
 pub async fn run(args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
@@ -191,17 +241,15 @@ pub async fn run(args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn print(args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::default();
-    let period = args.period.resolve(&rules)?;
     let db = connect(&args.db.db).await?;
     let selection = select(&db, &args.finess).await?;
+    let rules = rules_for(&db, "indicators", &selection).await?;
+    let period = args.period.resolve(&rules)?;
     let mut out = std::io::stdout().lock();
     if args.explain {
-        let activity = db.activity(&selection.establishments, period).await?;
-        let explained = activity
-            .iter()
-            .map(|a| explain(&rules, period, a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let explained = db
+            .explain_indicators(&rules, period, &selection.establishments)
+            .await?;
         match args.format {
             Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&explained)?)?,
             Format::Csv => write_explain_csv(&mut out, &explained)?,

@@ -11,6 +11,7 @@ mod demo;
 mod indicators_cmd;
 mod progress;
 mod proof_cmd;
+mod rules_cmd;
 mod serve;
 
 use clap::Parser;

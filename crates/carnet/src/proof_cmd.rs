@@ -10,13 +10,11 @@
 
 use crate::cli::DbArg;
 use crate::commands::{connect, now, system};
-use crate::indicators_cmd::{PeriodArgs, select};
+use crate::indicators_cmd::{PeriodArgs, report, rules_for, select};
 use anyhow::{Context, bail};
-use carnet_core::indicators::{EstablishmentResult, Period, RuleSet, compute};
+use carnet_core::indicators::Period;
 use carnet_core::model::Organisation;
-use carnet_reports::{
-    PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, SigningIdentity, WorkbookRow,
-};
+use carnet_reports::{ProofFileEntry, SigningIdentity};
 use carnet_store::{DeclarationKind, NewDeclaration};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,50 +89,6 @@ pub struct ProofArgs {
     pub p12_password_env: Option<String>,
 }
 
-fn proof_data(
-    organisation: &Organisation,
-    result: &EstablishmentResult,
-    declarant: &str,
-    representative: &str,
-) -> ProofData {
-    let f = &result.figures;
-    let r = &result.rates;
-    ProofData {
-        format: PROOF_FORMAT.to_owned(),
-        establishment_finess: result.finess.to_string(),
-        establishment_name: result.name.clone(),
-        organisation_name: organisation.name.clone(),
-        organisation_siret: organisation.siret.to_string(),
-        period_from: result.period.from(),
-        period_to: result.period.to(),
-        produced_at: now(),
-        rule_set: result.rule_set_id.clone(),
-        figures: ProofFigures {
-            records: f.records,
-            open_records: f.open_records,
-            active_records: f.active_records,
-            accompanied_persons: f.accompanied_persons,
-            records_with_care_plan: f.active_with_care_plan,
-            records_with_appointment: f.active_with_appointment,
-            dmp_fed: f.dmp_fed_persons,
-            mss_messages: f.mss_messages,
-        },
-        rates: ProofRates {
-            active: r.active.display(),
-            care_plan: r.care_plan.display(),
-            appointment: r.appointment.display(),
-            dmp: r.dmp.display(),
-            mss: r.mss.display(),
-        },
-        declarant: declarant.trim().to_owned(),
-        legal_representative: representative.trim().to_owned(),
-        // The engine's canonical digest of the active records (ids sorted
-        // numerically, one per line), the same as `active_records_sha256` in
-        // `carnet indicators --format json`, so an auditor can match the two.
-        counted_records_sha256: result.active_records_sha256.clone(),
-    }
-}
-
 fn identity(args: &ProofArgs) -> anyhow::Result<SigningIdentity> {
     let (path, password) = match &args.p12 {
         Some(path) => {
@@ -174,8 +128,6 @@ fn identity(args: &ProofArgs) -> anyhow::Result<SigningIdentity> {
 }
 
 pub async fn proof(args: ProofArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::default();
-    let period = args.period.resolve(&rules)?;
     if args.declarant.trim().is_empty() || args.representative.trim().is_empty() {
         bail!("--declarant et --representative sont obligatoires : « Prénom Nom, fonction »");
     }
@@ -186,14 +138,20 @@ pub async fn proof(args: ProofArgs) -> anyhow::Result<ExitCode> {
         bail!("FINESS « {} » inconnu", args.finess);
     };
     let organisation = selection.organisation_of(establishment)?;
-    let activity = db
-        .activity(std::slice::from_ref(establishment), period)
-        .await?;
-    let report = compute(&rules, period, &activity)?;
+    let rules = rules_for(&db, "proof", &selection).await?;
+    let period = args.period.resolve(&rules)?;
+    let report = report(&db, &rules, period, std::slice::from_ref(establishment)).await?;
     let Some(result) = report.establishments.first() else {
         bail!("aucun résultat pour le FINESS {}", args.finess);
     };
-    let data = proof_data(organisation, result, &args.declarant, &args.representative);
+    let siret = organisation.siret.to_string();
+    let who = carnet_web::declare::Signatories {
+        organisation_name: &organisation.name,
+        organisation_siret: &siret,
+        declarant: &args.declarant,
+        representative: &args.representative,
+    };
+    let data = carnet_web::declare::proof_data(&who, result, now());
     let pdf = carnet_reports::signed_proof(&data, &signer)?;
     std::fs::write(&args.out, &pdf)
         .with_context(|| format!("écriture de {}", args.out.display()))?;
@@ -345,8 +303,6 @@ fn proofs_in(dir: &Path, period: Period, finess: &[String]) -> anyhow::Result<Ve
 }
 
 pub async fn workbook(args: WorkbookArgs) -> anyhow::Result<ExitCode> {
-    let rules = RuleSet::default();
-    let period = args.period.resolve(&rules)?;
     let db = connect(&args.db.db).await?;
     let selection = select(&db, &[]).await?;
     let [organisation] = selection.organisations.as_slice() else {
@@ -355,33 +311,19 @@ pub async fn workbook(args: WorkbookArgs) -> anyhow::Result<ExitCode> {
             selection.organisations.len()
         );
     };
-    let report = compute(
-        &rules,
-        period,
-        &db.activity(&selection.establishments, period).await?,
-    )?;
+    let rules = rules_for(&db, "workbook", &selection).await?;
+    let period = args.period.resolve(&rules)?;
+    let report = report(&db, &rules, period, &selection.establishments).await?;
     let galis = args.galis.clone().unwrap_or_default();
     if galis.trim().is_empty() {
         eprintln!("Attention : référence GALIS non renseignée (--galis), colonne A vide.");
     }
-    let rows: Vec<WorkbookRow> = report
-        .establishments
-        .iter()
-        .map(|e| WorkbookRow {
-            galis_reference: galis.clone(),
-            porteur_siret: organisation.siret.to_string(),
-            finess: e.finess.to_string(),
-            establishment_name: e.name.clone(),
-            dmp_fed: e.figures.dmp_fed_persons,
-            mss_messages: e.figures.mss_messages,
-            active_records: e.figures.active_records,
-            accompanied_persons: e.figures.accompanied_persons,
-            records_with_care_plan: e.figures.active_with_care_plan,
-            records_with_appointment: e.figures.active_with_appointment,
-            period_from: period.from(),
-            period_to: period.to(),
-        })
-        .collect();
+    let rows = carnet_web::declare::workbook_rows(
+        &galis,
+        &organisation.siret.to_string(),
+        period,
+        &report.establishments,
+    );
     let finess: Vec<String> = rows.iter().map(|r| r.finess.clone()).collect();
     let proofs = match &args.proofs {
         Some(dir) => proofs_in(dir, period, &finess)?,

@@ -1,11 +1,36 @@
 //! `carnet serve` (and the end of `carnet demo`): binds the address, serves the
-//! API until Ctrl+C or SIGTERM, then stops cleanly.
+//! pages and the API until Ctrl+C or SIGTERM, then stops cleanly.
 
 use anyhow::Context;
 use carnet_store::Db;
 use std::net::SocketAddr;
 
-pub async fn run(db: Db, addr: &str, announce: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+/// The state of the server: the database and, when one is found, the
+/// certificate that signs proofs from the dashboard (`--p12`, or the demo
+/// PKI beside the database).
+pub fn state(
+    db: Db,
+    p12: Option<(std::path::PathBuf, String)>,
+    secure_cookies: bool,
+) -> carnet_web::AppState {
+    let url = db.url().to_owned();
+    let mut state = carnet_web::AppState::new(db);
+    state.secure_cookies = secure_cookies;
+    let signing = p12.or_else(|| {
+        let demo = crate::proof_cmd::pki_dir(&url).join("organisation.p12");
+        demo.is_file()
+            .then(|| (demo, crate::proof_cmd::DEMO_P12_PASSWORD.to_owned()))
+    });
+    state.signing =
+        signing.map(|(p12, password)| std::sync::Arc::new(carnet_web::Signing { p12, password }));
+    state
+}
+
+pub async fn run(
+    state: carnet_web::AppState,
+    addr: &str,
+    announce: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let addr: SocketAddr = addr.parse().with_context(|| {
         format!("adresse d'écoute invalide « {addr} » (attendu par exemple 127.0.0.1:8080)")
     })?;
@@ -14,7 +39,7 @@ pub async fn run(db: Db, addr: &str, announce: impl FnOnce(SocketAddr)) -> anyho
         .with_context(|| format!("impossible d'écouter sur {addr} (port déjà utilisé ?)"))?;
     let local = listener.local_addr()?;
     announce(local);
-    carnet_web::serve_on(listener, carnet_web::AppState::new(db), shutdown()).await?;
+    carnet_web::serve_on(listener, state, shutdown()).await?;
     eprintln!("Carnet arrêté.");
     Ok(())
 }

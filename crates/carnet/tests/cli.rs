@@ -572,3 +572,119 @@ fn bad_arguments_give_a_french_message_and_a_failure_code() {
     assert!(!out.status.success());
     assert!(text(&out).contains("lecture de /nonexistent/preuve.pdf"));
 }
+
+/// `carnet rules` on a demo database of its own: changing the rules of the
+/// shared one would change the other tests' figures.
+#[test]
+fn rules_are_shown_changed_as_a_new_version_and_applied_to_the_indicators() {
+    let dir = scratch("rules");
+    let url = format!("sqlite://{}", dir.join("rules.db").display());
+    let out = carnet(&[
+        "demo",
+        "--db",
+        &url,
+        "--no-serve",
+        "--seed",
+        "3",
+        "--today",
+        "2026-11-23",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let rules = |args: &[&str]| {
+        let mut all = vec!["rules"];
+        all.extend_from_slice(args);
+        all.extend(["--db", &url]);
+        carnet(&all)
+    };
+
+    // The demo stored the default as version 1.
+    let out = rules(&["list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("* version 1 : esms-numerique-2024.1"),
+        "{}",
+        text(&out)
+    );
+    let out = rules(&["show"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["id"], "esms-numerique-2024.1");
+
+    // Show, edit, set: a new active version, applied by `carnet indicators`.
+    body["id"] = "essai-2026.1".into();
+    body["targets"]["active"] = 50.into();
+    let file = dir.join("regles.json");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let out = rules(&["set", "--file", s(&file)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("Version 2 enregistrée et active"),
+        "{}",
+        text(&out)
+    );
+    let out = rules(&["set", "--file", s(&file)]);
+    assert!(stdout(&out).contains("Règles inchangées"), "{}", text(&out));
+    let out = carnet(&[
+        "indicators",
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--format",
+        "json",
+        "--db",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["rule_set_id"], "essai-2026.1");
+    assert_eq!(
+        report["establishments"][0]["rates"]["active"]["target_percent"],
+        50
+    );
+    let out = rules(&["list"]);
+    let listing = stdout(&out);
+    assert!(
+        listing.contains("  version 1 : esms-numerique-2024.1"),
+        "{listing}"
+    );
+    assert!(listing.contains("* version 2 : essai-2026.1"), "{listing}");
+
+    // A bad file is refused with the field named, in French; nothing is stored.
+    for (edit, field, rule) in [
+        (
+            ("targets", "dmp", Value::from(120)),
+            "targets.dmp",
+            "0 à 100",
+        ),
+        (
+            ("targets", "mss", Value::from("70")),
+            "targets.mss",
+            "type invalide",
+        ),
+    ] {
+        let mut bad = body.clone();
+        bad[edit.0][edit.1] = edit.2;
+        bad["id"] = "essai-2026.2".into();
+        std::fs::write(&file, bad.to_string()).unwrap();
+        let out = rules(&["set", "--file", s(&file)]);
+        let all = text(&out);
+        assert!(!out.status.success(), "{all}");
+        assert!(all.contains("erreur : fichier "), "{all}");
+        assert!(all.contains(&format!("« {field} »")), "{all}");
+        assert!(all.contains(rule), "{all}");
+    }
+    let mut reused = body.clone();
+    reused["targets"]["active"] = 60.into();
+    std::fs::write(&file, reused.to_string()).unwrap();
+    let out = rules(&["set", "--file", s(&file)]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("désigne déjà d'autres règles"),
+        "{}",
+        text(&out)
+    );
+    assert!(stdout(&rules(&["list"])).contains("* version 2 : essai-2026.1"));
+    let out = rules(&["set", "--file", "/nonexistent/regles.json"]);
+    assert!(text(&out).contains("lecture de /nonexistent/regles.json"));
+}

@@ -38,7 +38,11 @@ pub struct ProofData {
     pub declarant: String,
     /// "Prénom Nom, fonction" of the legal representative.
     pub legal_representative: String,
-    /// Lower-case hex SHA-256 of the sorted list of counted record ids.
+    /// Lower-case hex SHA-256 of the active records (DUI actifs) counted, as the
+    /// engine computes it (`carnet_core::indicators::record_list_sha256`): the
+    /// record ids in decimal, sorted in ascending numeric order (9 before 10),
+    /// without duplicates, each followed by a line feed. One rule, owned by the
+    /// engine: this crate never recomputes it.
     pub counted_records_sha256: String,
 }
 
@@ -132,24 +136,6 @@ pub fn proof_file_name(data: &ProofData) -> String {
         "preuve-usage-{}-{}-{}.pdf",
         data.establishment_finess, data.period_from, data.period_to
     )
-}
-
-/// The `counted_records_sha256` of a proof: SHA-256 over the record ids sorted
-/// byte-wise, each followed by a line feed (UTF-8), in lower-case hex. Duplicates are
-/// kept once. Anyone holding the list of counted records can recompute it.
-pub fn counted_records_sha256<I, S>(ids: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let sorted: std::collections::BTreeSet<String> =
-        ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
-    let mut hasher = Sha256::new();
-    for id in &sorted {
-        hasher.update(id.as_bytes());
-        hasher.update(b"\n");
-    }
-    hex::encode(hasher.finalize())
 }
 
 impl ProofData {

@@ -19,8 +19,7 @@ mod workbook;
 
 pub use chart::{ChartMonth, RATE_SERIES, monthly_chart_svg};
 pub use data::{
-    PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow,
-    counted_records_sha256, proof_file_name,
+    PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow, proof_file_name,
 };
 pub use error::{Error, Result};
 pub use pki::{DemoPki, DemoPkiFiles, certificate_pem, certificates_from_pem, generate_demo_pki};

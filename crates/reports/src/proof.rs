@@ -198,7 +198,10 @@ pub fn visible_lines(data: &ProofData) -> Vec<Line> {
         first = false;
     }
     push(
-        String::from("Empreinte SHA-256 de la liste triée des identifiants des dossiers comptés :"),
+        String::from(
+            "Empreinte SHA-256 de la liste des DUI actifs comptés (numéros de dossier en chiffres, \
+             triés par ordre numérique croissant, un par ligne, chacun suivi d'un saut de ligne) :",
+        ),
         9.0,
         6.0,
     );

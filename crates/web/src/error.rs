@@ -36,6 +36,8 @@ pub enum ApiError {
     /// Absent, or outside the caller's organisation or establishments: the
     /// answer is the same so that existence is not revealed.
     NotFound,
+    /// The caller's role lacks the right the route needs (rights matrix).
+    Forbidden(String),
     NoRoute,
     MethodNotAllowed,
     /// The request cannot be read (JSON syntax, field types, query, path).
@@ -124,6 +126,9 @@ impl IntoResponse for ApiError {
                 "enregistrement introuvable".to_owned(),
                 Vec::new(),
             ),
+            ApiError::Forbidden(message) => {
+                (StatusCode::FORBIDDEN, "forbidden", message, Vec::new())
+            }
             ApiError::NoRoute => (
                 StatusCode::NOT_FOUND,
                 "no_route",

@@ -14,18 +14,21 @@ use tracing::Instrument;
 const SECURITY_HEADERS: &[(HeaderName, &str)] = &[
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "no-referrer"),
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; frame-ancestors 'none'; sandbox",
-    ),
     (header::X_FRAME_OPTIONS, "DENY"),
-    (header::CACHE_CONTROL, "no-store"),
 ];
+
+/// The API answers data, never documents to render.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+/// Pages: our own style sheet and script files only, no inline script, forms
+/// posted to ourselves, never framed.
+const PAGES_CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 pub async fn around(request: Request, next: Next) -> Response {
     let id = request_id::next();
+    let api = request.uri().path().starts_with("/api/");
+    let static_file = request.uri().path().starts_with("/static/");
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -47,6 +50,16 @@ pub async fn around(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
+    }
+    let csp = if api { API_CSP } else { PAGES_CSP };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    // Personal data is never kept by a browser or a proxy; the style sheet
+    // may be.
+    if !static_file {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID_HEADER, value);

@@ -111,6 +111,53 @@ fn parameter(
         .build()
 }
 
+/// `from`, `to`, `preset` and the repeatable `finess` of the indicator routes.
+fn indicator_parameters(mut op: OperationBuilder, explain: bool) -> OperationBuilder {
+    let date = json!({"type": "string", "format": "date"});
+    op = op
+        .parameter(parameter(
+            "from",
+            ParameterIn::Query,
+            date.clone(),
+            "premier jour de la période, inclus (AAAA-MM-JJ) ; avec to, ou preset",
+        ))
+        .parameter(parameter(
+            "to",
+            ParameterIn::Query,
+            date,
+            "dernier jour de la période, inclus (AAAA-MM-JJ) ; 10 ans au plus après from",
+        ))
+        .parameter(parameter(
+            "preset",
+            ParameterIn::Query,
+            json!({"type": "string", "examples": ["mois", "3mois", "6mois"]}),
+            "période prédéfinie du jeu de règles de l'organisme (mois complets avant le mois en \
+             cours, à Paris), à la place de from et to",
+        ));
+    let finess = ParameterBuilder::new()
+        .name("finess")
+        .parameter_in(ParameterIn::Query)
+        .required(if explain {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(if explain {
+            "FINESS géographique d'un établissement du jeton (répétable : finess=F&finess=G)"
+        } else {
+            "FINESS géographique d'un établissement du jeton (répétable : finess=F&finess=G) ; \
+             par défaut tous ses établissements"
+        }))
+        .style(Some(utoipa::openapi::path::ParameterStyle::Form))
+        .explode(Some(true))
+        .schema(Some(from_json(json!({
+            "type": "array",
+            "items": {"type": "string", "minLength": 9, "maxLength": 9}
+        }))))
+        .build();
+    op.parameter(finess)
+}
+
 fn integer() -> Value {
     json!({"type": "integer", "format": "int64", "minimum": 1})
 }
@@ -206,6 +253,35 @@ fn operation(route: &Route) -> utoipa::openapi::path::Operation {
                     .content("application/json", json_content(listing(route.schema)))
                     .build(),
             );
+        }
+        Kind::Indicators { explain } => {
+            op = indicator_parameters(op, explain);
+            let answer = if explain {
+                from_json(
+                    json!({"type": "array", "items": {"$ref": "#/components/schemas/Explained"},
+                    "description": "un élément par établissement, dans l'ordre des paramètres finess"}),
+                )
+            } else {
+                schema_ref(route.schema)
+            };
+            op = op
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description(if explain {
+                            "chaque dossier avec, pour chaque indicateur, compté ou non et pourquoi ; \
+                             les totaux égalent les indicateurs"
+                        } else {
+                            "les indicateurs, l'objet JSON de « carnet indicators --format json »"
+                        })
+                        .content("application/json", json_content(answer))
+                        .build(),
+                )
+                .response(
+                    "400",
+                    error("paramètre invalide (date, période, période prédéfinie, FINESS), nommé dans la réponse"),
+                )
+                .response("404", error("FINESS inconnu ou hors du périmètre du jeton"));
         }
         Kind::Establishments => {
             op = op.response(
@@ -593,6 +669,155 @@ fn schemas() -> Vec<(&'static str, RefOr<Schema>)> {
                         true,
                     ),
                 ],
+            ),
+        ),
+    ]
+    .into_iter()
+    .chain(indicator_schemas())
+    .collect()
+}
+
+/// The indicator engine's result objects (`carnet_core::indicators`), as
+/// `carnet indicators --format json` prints them.
+fn indicator_schemas() -> Vec<(&'static str, RefOr<Schema>)> {
+    let count = || json!({"type": "integer", "format": "int64", "minimum": 0});
+    let sha = || json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
+    let rate = || json!({"$ref": "#/components/schemas/Rate"});
+    let verdict = || json!({"$ref": "#/components/schemas/Verdict"});
+    let period = || json!({"$ref": "#/components/schemas/Period"});
+    vec![
+        (
+            "Period",
+            from_json(json!({"type": "object", "required": ["from", "to"],
+            "description": "période de mesure, jours inclus (jours locaux de chaque établissement)",
+            "properties": {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"}
+            }})),
+        ),
+        (
+            "Figures",
+            from_json(
+                json!({"type": "object", "description": "indicateurs en valeur absolue (SPEC §3)",
+                "required": ["records", "open_records", "active_records", "accompanied_persons",
+                    "active_with_care_plan", "active_with_appointment", "dmp_fed_persons", "mss_messages"],
+                "properties": {
+                    "records": count(),
+                    "open_records": count(),
+                    "active_records": count(),
+                    "accompanied_persons": count(),
+                    "active_with_care_plan": count(),
+                    "active_with_appointment": count(),
+                    "dmp_fed_persons": count(),
+                    "mss_messages": count(),
+                    "e_prescription_imports": {"type": ["integer", "null"], "format": "int64"},
+                    "e_parcours_exchanges": {"type": ["integer", "null"], "format": "int64"}
+                }}),
+            ),
+        ),
+        (
+            "Rate",
+            from_json(json!({"type": "object",
+            "required": ["numerator", "denominator", "target_percent", "per_mille", "status"],
+            "properties": {
+                "numerator": count(),
+                "denominator": count(),
+                "target_percent": {"type": "integer", "minimum": 0, "maximum": 100,
+                    "description": "cible du jeu de règles"},
+                "per_mille": {"type": ["integer", "null"], "format": "int64",
+                    "description": "taux en pour mille arrondi par défaut ; null si le dénominateur est nul"},
+                "status": {"type": "string", "enum": ["ATTEINT", "NON_ATTEINT", "NON_CALCULABLE"]}
+            }})),
+        ),
+        (
+            "Rates",
+            from_json(json!({"type": "object",
+            "required": ["active", "care_plan", "appointment", "dmp", "mss"],
+            "properties": {
+                "active": rate(), "care_plan": rate(), "appointment": rate(),
+                "dmp": rate(), "mss": rate()
+            }})),
+        ),
+        (
+            "EstablishmentResult",
+            from_json(json!({"type": "object",
+            "required": ["establishment_id", "finess", "name", "time_zone", "period",
+                "rule_set_id", "rule_set_sha256", "figures", "rates", "active_records_sha256"],
+            "properties": {
+                "establishment_id": {"type": "integer", "format": "int64"},
+                "finess": {"type": "string"},
+                "name": {"type": "string"},
+                "time_zone": {"type": "string"},
+                "period": period(),
+                "rule_set_id": {"type": "string"},
+                "rule_set_sha256": sha(),
+                "figures": {"$ref": "#/components/schemas/Figures"},
+                "rates": {"$ref": "#/components/schemas/Rates"},
+                "active_records_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                    "description": "SHA-256 des numéros des DUI actifs, en ordre numérique croissant, un par ligne"}
+            }})),
+        ),
+        (
+            "IndicatorReport",
+            from_json(json!({"type": "object",
+            "required": ["period", "rule_set_id", "rule_set_sha256", "establishments"],
+            "properties": {
+                "period": period(),
+                "rule_set_id": {"type": "string", "description": "jeu de règles actif de l'organisme"},
+                "rule_set_sha256": sha(),
+                "establishments": {"type": "array",
+                    "items": {"$ref": "#/components/schemas/EstablishmentResult"}}
+            }})),
+        ),
+        (
+            "Verdict",
+            from_json(
+                json!({"type": "object", "required": ["counted", "reason", "label"],
+                "properties": {
+                    "counted": {"type": "boolean"},
+                    "reason": {"type": ["object", "null"], "required": ["code"],
+                        "description": "pourquoi le dossier n'est pas compté (code et dates utiles)",
+                        "properties": {"code": {"type": "string"}}},
+                    "label": {"type": "string", "description": "« compté » ou « non compté : … »"}
+                }}),
+            ),
+        ),
+        (
+            "RecordExplanation",
+            from_json(json!({"type": "object",
+            "required": ["person_id", "record", "open", "active", "accompanied",
+                "active_with_care_plan", "active_with_appointment", "dmp_fed"],
+            "properties": {
+                "person_id": {"type": "integer", "format": "int64"},
+                "record": verdict(), "open": verdict(), "active": verdict(),
+                "accompanied": verdict(), "active_with_care_plan": verdict(),
+                "active_with_appointment": verdict(), "dmp_fed": verdict()
+            }})),
+        ),
+        (
+            "EstablishmentExplanation",
+            from_json(json!({"type": "object",
+            "required": ["establishment_id", "finess", "name", "period", "rule_set_id",
+                "rule_set_sha256", "records", "mss_messages"],
+            "properties": {
+                "establishment_id": {"type": "integer", "format": "int64"},
+                "finess": {"type": "string"},
+                "name": {"type": "string"},
+                "period": period(),
+                "rule_set_id": {"type": "string"},
+                "rule_set_sha256": sha(),
+                "records": {"type": "array", "items": {"$ref": "#/components/schemas/RecordExplanation"}},
+                "mss_messages": count()
+            }})),
+        ),
+        (
+            "Explained",
+            from_json(
+                json!({"type": "object", "required": ["result", "explanation"],
+                "properties": {
+                    "result": {"$ref": "#/components/schemas/EstablishmentResult"},
+                    "explanation": {"$ref": "#/components/schemas/EstablishmentExplanation"}
+                }}),
             ),
         ),
     ]

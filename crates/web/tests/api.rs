@@ -14,6 +14,8 @@ mod support;
 mod crud;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/indicators.rs"]
+mod indicators;
 #[path = "api/isolation.rs"]
 mod isolation;
 #[path = "api/openapi.rs"]

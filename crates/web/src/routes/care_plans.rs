@@ -3,7 +3,7 @@
 
 use super::{Listing, created};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::access::Principal as Caller;
 use crate::error::ApiResult;
 use crate::input::{Id, JsonObject, RecordQuery};
 use axum::Json;

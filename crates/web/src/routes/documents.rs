@@ -4,7 +4,7 @@
 
 use super::created;
 use crate::AppState;
-use crate::auth::Caller;
+use crate::access::Principal as Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{Id, JsonObject, parse_object};
 use axum::Json;
@@ -15,6 +15,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use carnet_core::model::{Document, DocumentId, FieldError};
+use carnet_core::rights::Mode;
 use carnet_store::AuditAction;
 use serde_json::Value;
 use tracing::instrument;
@@ -107,6 +108,7 @@ pub async fn create(
     metadata.default("dmp_status", "NON_ENVOYE");
     metadata.default("dmp_objection", false);
     let document: Document = metadata.into_record(0, caller.scope.organisation)?;
+    caller.require(document.type_code.category(), Mode::Write)?;
     check_media_type(&document)?;
     let document = state
         .db
@@ -136,6 +138,8 @@ pub async fn update(
     body.0.insert("sha256".into(), Value::from(existing.sha256));
     body.0.insert("size".into(), Value::from(existing.size));
     let document: Document = body.into_record(id, caller.scope.organisation)?;
+    caller.require(existing.type_code.category(), Mode::Write)?;
+    caller.require(document.type_code.category(), Mode::Write)?;
     check_media_type(&document)?;
     match state
         .db
@@ -156,6 +160,10 @@ pub async fn content(
     caller: Caller,
     Id(id): Id,
 ) -> ApiResult<Response> {
+    let organisation = caller.scope.organisation;
+    if let Some(kind) = state.db.document_type(organisation, DocumentId(id)).await? {
+        caller.require(kind.category(), Mode::Read)?;
+    }
     let Some((document, bytes)) = state
         .db
         .document_content(&caller.ctx, &caller.scope, DocumentId(id))

@@ -3,18 +3,21 @@
 
 mod care_plans;
 mod documents;
+mod indicators;
 mod persons;
 mod records;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::access::{Need, Principal as Caller};
 use crate::error::ApiResult;
 use crate::input::NoQuery;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{MethodFilter, MethodRouter, on};
-use carnet_core::model::{Appointment, Document, Establishment, Event, MssMessage, Stay};
+use carnet_core::model::{
+    Appointment, DataCategory, Document, Establishment, Event, MssMessage, Stay,
+};
 use carnet_store::Page;
 use serde::Serialize;
 
@@ -64,6 +67,10 @@ pub enum Kind {
     Download,
     /// The caller's establishments.
     Establishments,
+    /// Usage indicators for a period; `explain` lists the records.
+    Indicators {
+        explain: bool,
+    },
     /// This document; no authentication.
     OpenApi,
 }
@@ -71,6 +78,8 @@ pub enum Kind {
 pub struct Route {
     pub method: Method,
     pub path: &'static str,
+    /// Who may call it (rights matrix), checked by `access::enforce`.
+    pub need: Need,
     /// OpenAPI tag and the component schema of the resource.
     pub tag: &'static str,
     pub schema: &'static str,
@@ -90,11 +99,53 @@ fn route(
     Route {
         method,
         path,
+        need: need(method, path),
         tag,
         schema,
         summary,
         kind,
         handler,
+    }
+}
+
+/// The rights the API asks of a caller, by resource: the same categories as
+/// the pages. Within a route, events and documents are also checked one by
+/// one against their kind or type (`records::Guarded`).
+fn need(method: Method, path: &str) -> Need {
+    use DataCategory as C;
+    const EVENTS: &[DataCategory] = &[
+        C::Transmissions,
+        C::Soins,
+        C::Educatif,
+        C::Social,
+        C::ProjetPersonnalise,
+    ];
+    const DOCUMENTS: &[DataCategory] = &[
+        C::DocumentsAdministratifs,
+        C::DocumentsAccompagnement,
+        C::DocumentsMedicaux,
+    ];
+    let resource = path
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let categories: &'static [DataCategory] = match resource {
+        "openapi.json" => return Need::Public,
+        "establishments" => return Need::SignedIn,
+        "persons" | "stays" => &[C::Identite],
+        "events" => EVENTS,
+        "appointments" => &[C::Agenda],
+        "mss-messages" => &[C::Messages],
+        "care-plans" => &[C::ProjetPersonnalise],
+        "documents" => DOCUMENTS,
+        "indicators" => &[C::Indicateurs],
+        // A new resource must be given its categories here before it is served.
+        _ => return Need::Admin,
+    };
+    match method {
+        Method::Get => Need::read(categories),
+        Method::Post | Method::Put => Need::write(categories),
     }
 }
 
@@ -260,6 +311,25 @@ pub fn table() -> Vec<Route> {
             handler!(Get, documents::content),
         ),
     ]);
+    let indicators = ("indicateurs", "IndicatorReport");
+    routes.extend([
+        route(
+            Get,
+            "/api/v1/indicators",
+            indicators,
+            Indicators { explain: false },
+            "Indicateurs d'usage ESMS numérique des établissements pour une période",
+            handler!(Get, indicators::figures),
+        ),
+        route(
+            Get,
+            "/api/v1/indicators/explain",
+            ("indicateurs", "Explained"),
+            Indicators { explain: true },
+            "Explication dossier par dossier : compté ou non dans chaque indicateur, et pourquoi (lecture tracée)",
+            handler!(Get, indicators::explain),
+        ),
+    ]);
     routes
 }
 
@@ -269,7 +339,12 @@ fn attached<R>(
     doc: (&'static str, &'static str),
 ) -> [Route; 4]
 where
-    R: carnet_store::Attached + Sync + Serialize + serde::de::DeserializeOwned + 'static,
+    R: carnet_store::Attached
+        + records::Guarded
+        + Sync
+        + Serialize
+        + serde::de::DeserializeOwned
+        + 'static,
 {
     [
         route(

@@ -132,6 +132,18 @@ async fn another_organisation_gets_404_on_every_route_and_changes_nothing() {
         }
         let reply = get(&w.app, "/api/v1/persons", &w.b).await;
         assert_eq!(ids(&reply), vec![mine.person]);
+        // Indicators of organisation 1's establishment (more in indicators.rs).
+        for path in ["/api/v1/indicators", "/api/v1/indicators/explain"] {
+            covered.insert(("GET".to_owned(), path.to_owned()));
+            let query = format!("{path}?from=2024-06-01&to=2024-06-30&finess=330780495");
+            let reply = get(&w.app, &query, &w.b).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{} {query}",
+                w.test.name
+            );
+        }
         covered.insert(("GET".to_owned(), "/api/v1/establishments".to_owned()));
         let reply = get(&w.app, "/api/v1/establishments", &w.b).await;
         let establishments: Vec<i64> = ids(&reply);

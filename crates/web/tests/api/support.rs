@@ -211,10 +211,7 @@ pub async fn world(test: TestDb) -> World {
     let a10 = token(db, 1, "a10", vec![EstablishmentId(10)]).await;
     let b = token(db, 2, "b", vec![]).await;
     let _ = Scope::whole(OrganisationId(1));
-    let app = router(AppState {
-        db: db.clone(),
-        clock,
-    });
+    let app = router(AppState::new(db.clone()).with_clock(clock));
     World {
         test,
         app,
