@@ -20,3 +20,5 @@ mod indicators;
 mod isolation;
 #[path = "api/openapi.rs"]
 mod openapi;
+#[path = "api/pages.rs"]
+mod pages;

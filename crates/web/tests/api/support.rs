@@ -178,7 +178,7 @@ async fn token(db: &Db, org: i64, login: &str, establishments: Vec<Establishment
                 organisation_id: OrganisationId(org),
                 login: login.into(),
                 display_name: login.into(),
-                role: Role::ALL[0],
+                role: Role::Medecin,
                 professional_id: None,
                 establishment_ids: establishments,
                 password_hash: None,
@@ -198,6 +198,19 @@ pub async fn world(test: TestDb) -> World {
     db.create_organisation(&c, organisation(2))
         .await
         .expect("org 2");
+    // The API tests exercise every route: their accounts are physicians
+    // given every category (the route × role test checks the matrix itself).
+    let mut everything = carnet_core::rights::Matrix::defaults();
+    for &category in carnet_core::model::DataCategory::ALL {
+        everything
+            .set(Role::Medecin, category, carnet_core::rights::Access::WRITE)
+            .expect("a physician may be given any category");
+    }
+    for org in [1, 2] {
+        db.set_rights(&c, OrganisationId(org), &everything)
+            .await
+            .expect("rights");
+    }
     db.create_establishment(&c, establishment(1, 10, "330780495"))
         .await
         .expect("e10");
