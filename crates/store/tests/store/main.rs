@@ -9,6 +9,7 @@
 
 mod support;
 
+mod accounts;
 mod activity;
 mod audit;
 mod declarations;
