@@ -4,41 +4,11 @@
 
 use crate::cli::DbArg;
 use crate::commands::{connect, today_in_paris};
-use crate::indicators_cmd::{parse_date, report, rules_for, select};
+use crate::indicators_cmd::{parse_date, rules_for, select};
 use anyhow::{Context, bail};
 use carnet_core::indicators::{Month, Period, french_date};
-use carnet_reports::{ChartMonth, monthly_chart_svg};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-const SHORT: [&str; 12] = [
-    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-    "déc.",
-];
-
-fn month_index(m: Month) -> usize {
-    usize::try_from(m.month() - 1).unwrap_or(0)
-}
-
-fn month_name(m: Month) -> String {
-    let name = MONTHS.get(month_index(m)).copied().unwrap_or("?");
-    format!("{name} {}", m.year())
-}
 
 #[derive(Debug, clap::Args)]
 pub struct DeclarationsArgs {
@@ -72,7 +42,7 @@ pub async fn declarations(args: DeclarationsArgs) -> anyhow::Result<ExitCode> {
     for d in &all {
         let month = Month::of(d.period.to());
         if current != Some(month) {
-            println!("Période se terminant en {}", month_name(month));
+            println!("Période se terminant en {}", month.french_name());
             current = Some(month);
         }
         let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
@@ -133,32 +103,8 @@ pub async fn chart(args: ChartArgs) -> anyhow::Result<ExitCode> {
     };
     let rules = rules_for(&db, "chart", &selection).await?;
     let span = Period::last_full_months(today, args.months)?;
-    let mut months = Vec::new();
-    for month in span.months() {
-        let period = Period::new(month.first_day(), month.last_day())?;
-        let report = report(&db, &rules, period, std::slice::from_ref(establishment)).await?;
-        let Some(r) = report.establishments.first() else {
-            continue;
-        };
-        let short = SHORT.get(month_index(month)).copied().unwrap_or("?");
-        months.push(ChartMonth {
-            label: format!("{short} {}", month.year()),
-            active_records: r.figures.active_records,
-            rates_per_mille: r.rates.table().map(|(_, rate)| rate.per_mille),
-        });
-    }
-    let t = rules.targets;
-    let title = format!(
-        "{} ({}) : DUI actifs et taux par mois, {}",
-        establishment.name,
-        establishment.finess,
-        span.label()
-    );
-    let svg = monthly_chart_svg(
-        &title,
-        &months,
-        [t.active, t.care_plan, t.appointment, t.dmp, t.mss],
-    );
+    let months = db.monthly_indicators(&rules, span, establishment).await?;
+    let svg = carnet_web::declare::trend_chart(establishment, span, &months, &rules);
     std::fs::write(&args.out, svg)
         .with_context(|| format!("écriture de {}", args.out.display()))?;
     println!(

@@ -340,22 +340,8 @@ pub async fn workbook(args: WorkbookArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&args.out, &bytes)
         .with_context(|| format!("écriture de {}", args.out.display()))?;
     let sha256 = carnet_reports::sha256_hex(&bytes);
-    let lines: Vec<NewDeclaration> = report
-        .establishments
-        .iter()
-        .map(|e| NewDeclaration {
-            kind: DeclarationKind::Workbook,
-            period,
-            finess: e.finess.to_string(),
-            establishment_name: e.name.clone(),
-            rule_set_id: e.rule_set_id.clone(),
-            figures: e.figures,
-            declarant: None,
-            galis_reference: Some(galis.clone()).filter(|g| !g.trim().is_empty()),
-            file_name: file_name(&args.out),
-            file_sha256: sha256.clone(),
-        })
-        .collect();
+    let lines =
+        carnet_web::declare::workbook_declarations(&report, &galis, &file_name(&args.out), &sha256);
     db.record_declarations(&ctx, organisation.id, &lines)
         .await?;
     println!(

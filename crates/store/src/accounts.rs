@@ -43,11 +43,13 @@ impl Default for SessionPolicy {
 /// database write (SQLite has one writer).
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(60);
 
-fn sha256_hex(text: &str) -> String {
+/// Secrets (session ids, tokens) are kept as their SHA-256 only.
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn random_hex() -> String {
+/// 256 random bits from the operating system, in hex.
+pub(crate) fn random_hex() -> String {
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
     hex::encode(secret)

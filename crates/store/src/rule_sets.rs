@@ -15,7 +15,9 @@
 use crate::audit::AuditWriter;
 use crate::values::{RowExt, from_json, json, ts, us};
 use crate::{Actor, AuditAction, Db, Outcome, Result, StoreError, WriteCtx};
-use carnet_core::indicators::{Explained, IndicatorReport, Period, RuleSet, compute, explain};
+use carnet_core::indicators::{
+    EstablishmentResult, Explained, IndicatorReport, Month, Period, RuleSet, compute, explain,
+};
 use carnet_core::model::{Establishment, OrganisationId};
 use jiff::Timestamp;
 use sqlx::AnyConnection;
@@ -263,6 +265,27 @@ impl Db {
     ) -> Result<IndicatorReport> {
         let activity = self.activity(establishments, period).await?;
         Ok(compute(rules, period, &activity)?)
+    }
+
+    /// The figures of one establishment for each full month of `span`, for the
+    /// monthly trend chart (`carnet chart`, the dashboard).
+    pub async fn monthly_indicators(
+        &self,
+        rules: &RuleSet,
+        span: Period,
+        establishment: &Establishment,
+    ) -> Result<Vec<(Month, EstablishmentResult)>> {
+        let mut out = Vec::new();
+        for month in span.months() {
+            let period = Period::new(month.first_day(), month.last_day())?;
+            let report = self
+                .indicators(rules, period, std::slice::from_ref(establishment))
+                .await?;
+            if let Some(result) = report.establishments.into_iter().next() {
+                out.push((month, result));
+            }
+        }
+        Ok(out)
     }
 
     /// Every record of these establishments with its verdicts under `rules`:

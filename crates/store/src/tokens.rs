@@ -6,8 +6,6 @@ use crate::records::Scope;
 use crate::values::{RowExt, code, from_json, json, us};
 use crate::{Db, Result, StoreError, WriteCtx};
 use carnet_core::model::{EstablishmentId, OrganisationId, ProfessionalId, Role, UserId};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -52,7 +50,7 @@ impl User {
 pub type TokenOwner = User;
 
 fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::accounts::sha256_hex(token)
 }
 
 pub(crate) const USER_COLUMNS: &str =
@@ -137,9 +135,7 @@ impl Db {
 
     /// Issues a new token for a user; the clear token is returned once.
     pub async fn create_token(&self, ctx: &WriteCtx, user: &User, label: &str) -> Result<String> {
-        let mut secret = [0u8; 32];
-        rand::rng().fill_bytes(&mut secret);
-        let token = format!("carnet_{}", hex::encode(secret));
+        let token = format!("carnet_{}", crate::accounts::random_hex());
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (organisation_id, user_id, token_hash, label, created_at_us, revoked) VALUES ($1, $2, $3, $4, $5, 0)",

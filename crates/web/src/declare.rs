@@ -2,8 +2,12 @@
 //! proof and the CNSA workbook), once for the CLI and the dashboard, so that a
 //! file produced from either is the same.
 
-use carnet_core::indicators::{EstablishmentResult, Period};
-use carnet_reports::{PROOF_FORMAT, ProofData, ProofFigures, ProofRates, WorkbookRow};
+use carnet_core::indicators::{EstablishmentResult, IndicatorReport, Month, Period, RuleSet};
+use carnet_core::model::Establishment;
+use carnet_reports::{
+    ChartMonth, PROOF_FORMAT, ProofData, ProofFigures, ProofRates, WorkbookRow, monthly_chart_svg,
+};
+use carnet_store::{DeclarationKind, NewDeclaration};
 use jiff::Timestamp;
 
 /// Who the proof is produced for and by.
@@ -83,4 +87,59 @@ pub fn workbook_rows(
             period_to: period.to(),
         })
         .collect()
+}
+
+/// The declaration lines recording one produced workbook (one per
+/// establishment it lists).
+pub fn workbook_declarations(
+    report: &IndicatorReport,
+    galis: &str,
+    file_name: &str,
+    file_sha256: &str,
+) -> Vec<NewDeclaration> {
+    report
+        .establishments
+        .iter()
+        .map(|e| NewDeclaration {
+            kind: DeclarationKind::Workbook,
+            period: report.period,
+            finess: e.finess.to_string(),
+            establishment_name: e.name.clone(),
+            rule_set_id: e.rule_set_id.clone(),
+            figures: e.figures,
+            declarant: None,
+            galis_reference: Some(galis.trim().to_owned()).filter(|g| !g.is_empty()),
+            file_name: file_name.to_owned(),
+            file_sha256: file_sha256.to_owned(),
+        })
+        .collect()
+}
+
+/// The monthly trend chart (SVG) of one establishment over `span`.
+pub fn trend_chart(
+    establishment: &Establishment,
+    span: Period,
+    months: &[(Month, EstablishmentResult)],
+    rules: &RuleSet,
+) -> String {
+    let points: Vec<ChartMonth> = months
+        .iter()
+        .map(|(month, r)| ChartMonth {
+            label: month.short_french_label(),
+            active_records: r.figures.active_records,
+            rates_per_mille: r.rates.table().map(|(_, rate)| rate.per_mille),
+        })
+        .collect();
+    let t = rules.targets;
+    let title = format!(
+        "{} ({}) : DUI actifs et taux par mois, {}",
+        establishment.name,
+        establishment.finess,
+        span.label()
+    );
+    monthly_chart_svg(
+        &title,
+        &points,
+        [t.active, t.care_plan, t.appointment, t.dmp, t.mss],
+    )
 }

@@ -33,7 +33,9 @@ pub use explain::{
     CountedRecords, EstablishmentExplanation, Indicator, Reason, RecordExplanation, Verdict,
     record_list_sha256,
 };
-pub use period::{Month, Period, PeriodPreset, day_bit, french_date, local_day, time_zone};
+pub use period::{
+    Month, Period, PeriodPreset, day_bit, french_date, french_month_name, local_day, time_zone,
+};
 pub use rules::{BusinessSources, RuleSet, Targets};
 
 use crate::model::PersonId;

@@ -245,6 +245,52 @@ impl Period {
     }
 }
 
+const MONTH_NAMES: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+const SHORT_MONTH_NAMES: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+
+/// The French name of a month number (1–12), « ? » otherwise.
+pub fn french_month_name(month: i8) -> &'static str {
+    usize::try_from(month - 1)
+        .ok()
+        .and_then(|i| MONTH_NAMES.get(i))
+        .copied()
+        .unwrap_or("?")
+}
+
+impl Month {
+    /// « octobre 2026 ».
+    pub fn french_name(self) -> String {
+        format!("{} {}", french_month_name(self.month), self.year)
+    }
+
+    /// « oct. 2026 », for chart axes.
+    pub fn short_french_label(self) -> String {
+        let short = usize::try_from(self.month - 1)
+            .ok()
+            .and_then(|i| SHORT_MONTH_NAMES.get(i))
+            .copied()
+            .unwrap_or("?");
+        format!("{short} {}", self.year)
+    }
+}
+
 /// `dd/mm/yyyy`, the way dates are written on French forms and the workbook.
 pub fn french_date(date: Date) -> String {
     format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())

@@ -56,26 +56,16 @@ struct AgendaPage {
 const WEEKDAYS: [&str; 7] = [
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 /// « lundi 30 novembre 2026 ».
 pub fn long_day(d: Date) -> String {
     let weekday = WEEKDAYS[usize::from(d.weekday().to_monday_zero_offset().unsigned_abs())];
-    let month = MONTHS[usize::from(d.month().unsigned_abs()).saturating_sub(1) % 12];
-    format!("{weekday} {} {month} {}", d.day(), d.year())
+    format!(
+        "{weekday} {} {} {}",
+        d.day(),
+        carnet_core::indicators::french_month_name(d.month()),
+        d.year()
+    )
 }
 
 pub async fn show(

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use carnet_core::indicators::{Indicator, Period, RuleSet, local_day};
 use carnet_core::model::{DataCategory, Establishment};
 use carnet_core::rights::Mode;
-use carnet_reports::{ChartMonth, SigningIdentity, monthly_chart_svg};
+use carnet_reports::SigningIdentity;
 use carnet_store::{DeclarationKind, NewDeclaration, Scope};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -113,16 +113,7 @@ fn period(
     principal: &Principal,
 ) -> Result<(Period, String), ApiError> {
     if !query.du.is_empty() || !query.au.is_empty() {
-        let from = query
-            .du
-            .parse()
-            .map_err(|_| ApiError::bad_field("du", "date de début AAAA-MM-JJ attendue"))?;
-        let to = query
-            .au
-            .parse()
-            .map_err(|_| ApiError::bad_field("au", "date de fin AAAA-MM-JJ attendue"))?;
-        let p = Period::new(from, to).map_err(|e| ApiError::bad_field("au", e.to_string()))?;
-        return Ok((p, String::new()));
+        return Ok((days(&query.du, &query.au)?, String::new()));
     }
     let preset = if query.periode.is_empty() {
         rules.presets.first()
@@ -301,11 +292,6 @@ pub struct ChartQuery {
     etablissement: String,
 }
 
-const SHORT_MONTHS: [&str; 12] = [
-    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-    "déc.",
-];
-
 /// The monthly trend of the last six full months, as SVG.
 pub async fn chart(
     State(state): State<AppState>,
@@ -324,33 +310,11 @@ pub async fn chart(
         .rules;
     let today = local_day(principal.ctx.now, &paris());
     let span = Period::last_full_months(today, 6).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut months = Vec::new();
-    for month in span.months() {
-        let period = Period::new(month.first_day(), month.last_day())
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let report = state
-            .db
-            .indicators(&rules, period, std::slice::from_ref(establishment))
-            .await?;
-        if let Some(r) = report.establishments.first() {
-            let index = usize::from(month.first_day().month().unsigned_abs()).saturating_sub(1);
-            months.push(ChartMonth {
-                label: format!("{} {}", SHORT_MONTHS[index % 12], month.first_day().year()),
-                active_records: r.figures.active_records,
-                rates_per_mille: r.rates.table().map(|(_, rate)| rate.per_mille),
-            });
-        }
-    }
-    let t = rules.targets;
-    let svg = monthly_chart_svg(
-        &format!(
-            "{} : DUI actifs et taux par mois, {}",
-            establishment.name,
-            span.label()
-        ),
-        &months,
-        [t.active, t.care_plan, t.appointment, t.dmp, t.mss],
-    );
+    let months = state
+        .db
+        .monthly_indicators(&rules, span, establishment)
+        .await?;
+    let svg = declare::trend_chart(establishment, span, &months, &rules);
     let mut response = svg.into_response();
     response
         .headers_mut()
@@ -385,13 +349,12 @@ fn attachment(bytes: Vec<u8>, media: &'static str, name: &str) -> Response {
     response
 }
 
-fn form_period(form: &DeclareForm) -> Result<Period, ApiError> {
-    let from = form
-        .du
+/// The period between two days typed in a form (`du`, `au`).
+fn days(du: &str, au: &str) -> Result<Period, ApiError> {
+    let from = du
         .parse()
         .map_err(|_| ApiError::bad_field("du", "date de début AAAA-MM-JJ attendue"))?;
-    let to = form
-        .au
+    let to = au
         .parse()
         .map_err(|_| ApiError::bad_field("au", "date de fin AAAA-MM-JJ attendue"))?;
     Period::new(from, to).map_err(|e| ApiError::bad_field("au", e.to_string()))
@@ -431,7 +394,7 @@ pub async fn proof(
         )
         .into());
     }
-    let period = form_period(&form)?;
+    let period = days(&form.du, &form.au)?;
     let establishments = state.db.establishments(&principal.scope).await?;
     let id = form.etablissement.parse::<i64>().ok();
     let Some(establishment) = establishments.iter().find(|e| Some(e.id.0) == id) else {
@@ -502,7 +465,7 @@ pub async fn workbook(
     principal: Principal,
     CsrfForm(form): CsrfForm<DeclareForm>,
 ) -> PageResult {
-    let period = form_period(&form)?;
+    let period = days(&form.du, &form.au)?;
     let establishments = state.db.establishments(&principal.scope).await?;
     let organisation = organisation_of(&state, &principal.scope).await?;
     let rules = state
@@ -525,22 +488,7 @@ pub async fn workbook(
         period.to()
     );
     let sha256 = carnet_reports::sha256_hex(&bytes);
-    let lines: Vec<NewDeclaration> = report
-        .establishments
-        .iter()
-        .map(|e| NewDeclaration {
-            kind: DeclarationKind::Workbook,
-            period,
-            finess: e.finess.to_string(),
-            establishment_name: e.name.clone(),
-            rule_set_id: e.rule_set_id.clone(),
-            figures: e.figures,
-            declarant: None,
-            galis_reference: Some(form.galis.trim().to_owned()).filter(|g| !g.is_empty()),
-            file_name: name.clone(),
-            file_sha256: sha256.clone(),
-        })
-        .collect();
+    let lines = declare::workbook_declarations(&report, &form.galis, &name, &sha256);
     state
         .db
         .record_declarations(&principal.ctx, organisation.id, &lines)
