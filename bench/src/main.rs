@@ -9,6 +9,7 @@
 //! `carnet_bench_<pid>` PostgreSQL database) and removes them at the end.
 
 mod backend;
+mod collect;
 mod data;
 mod indicators;
 mod peer;
@@ -91,6 +92,22 @@ struct Args {
     /// Avec --indicators : sans DuckDB (b).
     #[arg(long)]
     no_duckdb: bool,
+    /// Banc de la plateforme de collecte (ticket 5) : classeurs générés, ingérés
+    /// par `carnet collect ingest` (SQLite, PostgreSQL) et lus par pandas.
+    #[arg(long)]
+    collect: bool,
+    /// Avec --collect : nombre de classeurs générés.
+    #[arg(long, default_value_t = 2_000)]
+    collect_files: usize,
+    /// Avec --collect : tours de mesures ((a) SQLite, (a) PostgreSQL, (b) pandas).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Avec --collect : sans pandas (b).
+    #[arg(long)]
+    no_pandas: bool,
+    /// Avec --collect : garde les classeurs générés (dans --work-dir/recueils).
+    #[arg(long)]
+    keep_files: bool,
 }
 
 fn small_params() -> carnet_demo::DemoParams {
@@ -114,6 +131,9 @@ async fn main() -> anyhow::Result<()> {
         Scale::Full => (carnet_demo::DemoParams::large(), 5_000, 100_000),
         Scale::Small => (small_params(), 2_000, 20_000),
     };
+    if args.collect {
+        return collect_bench(&args, now, started, load_before).await;
+    }
     if args.indicators {
         // A fixed day: the organisation and the period are the same from
         // run to run, so that a loaded database can be measured again.
@@ -260,6 +280,60 @@ async fn main() -> anyhow::Result<()> {
     }
     std::fs::write(&out, markdown).with_context(|| format!("écriture de {}", out.display()))?;
     eprintln!("Résultats écrits dans {}", out.display());
+    Ok(())
+}
+
+/// `--collect`: the collection-platform ingestion bench (issue 5).
+async fn collect_bench(
+    args: &Args,
+    now: jiff::Timestamp,
+    started: std::time::Instant,
+    load_before: String,
+) -> anyhow::Result<()> {
+    let options = collect::Options {
+        work_dir: match &args.work_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::temp_dir().join(format!("carnet-bench-{}", std::process::id())),
+        },
+        keep_files: args.keep_files,
+        server: args.postgres.trim_end_matches('/').to_owned(),
+        sqlite_only: args.sqlite_only,
+        params: collect::workbooks::Params {
+            files: args.collect_files,
+            seed: args.seed,
+            ..Default::default()
+        },
+        rounds: args.rounds,
+        pandas: !args.no_pandas,
+        now,
+    };
+    std::fs::create_dir_all(&options.work_dir)
+        .with_context(|| format!("création de {}", options.work_dir.display()))?;
+    let run = collect::run(&options).await?;
+    if args.work_dir.is_none() && !args.keep_files {
+        let _ = std::fs::remove_dir_all(&options.work_dir);
+    }
+    let page = collect::page::Page {
+        date: now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+        options: &options,
+        load_before,
+        load_after: report::load_average(),
+        total_seconds: started.elapsed().as_secs_f64(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        commit: report::commit(),
+    };
+    let markdown = collect::page::markdown(&run, &page);
+    println!("{markdown}");
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("bench/results/{}-collect.md", page.date)));
+    std::fs::write(&out, markdown).with_context(|| format!("écriture de {}", out.display()))?;
+    eprintln!("Résultats écrits dans {}", out.display());
+    let problems = run.problems();
+    if problems > 0 {
+        anyhow::bail!("{problems} désaccords entre les bases et le plan du générateur");
+    }
     Ok(())
 }
 

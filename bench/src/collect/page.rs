@@ -1,0 +1,281 @@
+//! The results page of the collection bench, in French (bench/results/<date>-collect.md).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{Ingest, Options, Run, median};
+
+/// Issue 5's targets for (a) on SQLite and for the ratio b / a.
+pub const TARGET_SECONDS: f64 = 2.0;
+pub const TARGET_RATIO: f64 = 13.0;
+
+pub struct Page<'a> {
+    pub date: jiff::civil::Date,
+    pub options: &'a Options,
+    pub load_before: String,
+    pub load_after: String,
+    pub total_seconds: f64,
+    pub command: String,
+    pub commit: String,
+}
+
+fn seconds(s: f64) -> String {
+    format!("{s:.2}").replace('.', ",")
+}
+
+fn ratio(r: f64) -> String {
+    format!("{r:.1}").replace('.', ",")
+}
+
+fn cpu() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "processeur inconnu".to_owned());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or_else(
+            || "—".to_owned(),
+            |kb| format!("{:.1} Go", kb / 1024.0 / 1024.0),
+        );
+    format!("{model}, {cores} cœurs disponibles, {memory} de mémoire")
+}
+
+fn held(ok: bool) -> &'static str {
+    if ok { "**tenue**" } else { "**manquée**" }
+}
+
+fn medians(runs: &[Ingest]) -> (f64, f64, f64) {
+    let open: Vec<f64> = runs.iter().map(|i| i.open_seconds).collect();
+    let ingest: Vec<f64> = runs.iter().map(|i| i.ingest_seconds).collect();
+    let total: Vec<f64> = runs.iter().map(Ingest::total).collect();
+    (median(&open), median(&ingest), median(&total))
+}
+
+pub fn markdown(run: &Run, page: &Page<'_>) -> String {
+    let o = page.options;
+    let plan = &run.plan;
+    let files = plan.files.len();
+    let rows = plan.rows();
+    let sizes: Vec<usize> = plan.files.iter().map(|f| f.rows()).collect();
+    let accepted = plan.files.iter().filter(|f| f.accepted()).count();
+    let second = plan.files.iter().filter(|f| f.version > 1).count();
+    let mut flaws: BTreeMap<_, usize> = BTreeMap::new();
+    for f in &plan.files {
+        if let Some(flaw) = f.flaw {
+            *flaws.entry(flaw).or_default() += 1;
+        }
+    }
+    let warned: usize = flaws
+        .iter()
+        .filter(|(f, _)| !f.is_error())
+        .map(|(_, n)| n)
+        .sum();
+    let errored: usize = flaws
+        .iter()
+        .filter(|(f, _)| f.is_error())
+        .map(|(_, n)| n)
+        .sum();
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Banc de la plateforme de collecte (ticket 5) — {}\n",
+        page.date
+    );
+    let _ = writeln!(
+        out,
+        "- Classeurs : **{files}** fichiers de recueil générés (graine {}), {} projets, \
+         **{rows}** lignes d'ESSMS (de {} à {} par fichier, {:.1} en moyenne), {:.1} Mo, \
+         écrits en {:.0} s avec rust_xlsxwriter (hors mesure).",
+        o.params.seed,
+        plan.projects(),
+        sizes.iter().min().unwrap_or(&0),
+        sizes.iter().max().unwrap_or(&0),
+        rows as f64 / files.max(1) as f64,
+        run.bytes as f64 / 1e6,
+        run.generate_seconds
+    );
+    let _ = writeln!(
+        out,
+        "- Constats : {warned} fichiers avec un avertissement (acceptés), {errored} avec une \
+         erreur (refusés), soit {:.1} % des fichiers ; {second} déclarations envoyées une seconde \
+         fois (version 2). Attendus : {accepted} acceptés, {} refusés.",
+        100.0 * (warned + errored) as f64 / files.max(1) as f64,
+        files - accepted
+    );
+    let detail: Vec<String> = flaws
+        .iter()
+        .map(|(f, n)| format!("{} : {n}", f.label()))
+        .collect();
+    let _ = writeln!(out, "  Détail : {}.", detail.join(" ; "));
+    let _ = writeln!(
+        out,
+        "- Machine : {} ; partagée avec d'autres compilations.",
+        cpu()
+    );
+    let _ = writeln!(
+        out,
+        "- Charge moyenne (1, 5, 15 min) : {} au début, {} à la fin.",
+        page.load_before, page.load_after
+    );
+    let pandas_versions = run
+        .pandas
+        .first()
+        .map_or_else(|| "—".to_owned(), |p| p.versions.clone());
+    let _ = writeln!(
+        out,
+        "- Logiciels : SQLite {} (WAL, `synchronous = NORMAL`, réglages du store) ; PostgreSQL {} \
+         (réglages du serveur, `synchronous_commit = on`) ; {pandas_versions}.",
+        run.sqlite_version.as_deref().unwrap_or("—"),
+        run.postgres_version.as_deref().unwrap_or("—")
+    );
+    let _ = writeln!(
+        out,
+        "- Commit `{}` ; commande : `{}` ; durée totale : {:.0} s.\n",
+        page.commit, page.command, page.total_seconds
+    );
+
+    let rounds = run.sqlite.len();
+    let (s_open, s_ingest, s_total) = medians(&run.sqlite);
+    let (p_open, p_ingest, p_total) = medians(&run.postgres);
+    let pg = !run.postgres.is_empty();
+    let b: Vec<f64> = run.pandas.iter().map(|p| p.seconds).collect();
+    let b = (!b.is_empty()).then(|| median(&b));
+    let cell = |v: f64, present: bool| {
+        if present {
+            seconds(v)
+        } else {
+            "—".to_owned()
+        }
+    };
+    let _ = writeln!(
+        out,
+        "Médianes de {rounds} tour(s) ; chaque tour mesure (a) SQLite, (a) PostgreSQL puis (b), \
+         chaque (a) dans une base neuve.\n"
+    );
+    let _ = writeln!(out, "| Mesure | SQLite | PostgreSQL |\n|---|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| (a) ouverture de la base neuve et migrations, s | {} | {} |",
+        seconds(s_open),
+        cell(p_open, pg)
+    );
+    let _ = writeln!(
+        out,
+        "| (a) `ingest_paths` : lecture, contrôle et enregistrement des {files} fichiers, s | {} | {} |",
+        seconds(s_ingest),
+        cell(p_ingest, pg)
+    );
+    let _ = writeln!(
+        out,
+        "| **(a) `carnet collect ingest`, total, s** | **{}** | **{}** |",
+        seconds(s_total),
+        cell(p_total, pg)
+    );
+    if let Some(b) = b {
+        let _ = writeln!(
+            out,
+            "| (b) `pandas.read_excel(engine=\"openpyxl\", sheet_name=None)` des mêmes fichiers, s | {} | {} |",
+            seconds(b),
+            seconds(b)
+        );
+        let _ = writeln!(
+            out,
+            "| **Ratio b / a** (cible ≥ {TARGET_RATIO:.0}) | **{}** | **{}** |",
+            ratio(b / s_total),
+            if pg {
+                ratio(b / p_total)
+            } else {
+                "—".to_owned()
+            }
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "- Cible (a) ≤ {} s sur SQLite : {} ({} s).",
+        seconds(TARGET_SECONDS),
+        held(s_total <= TARGET_SECONDS),
+        seconds(s_total)
+    );
+    if let Some(b) = b {
+        let _ = writeln!(
+            out,
+            "- Cible b / a ≥ {TARGET_RATIO:.0} : SQLite {} ({}){}.",
+            held(b / s_total >= TARGET_RATIO),
+            ratio(b / s_total),
+            if pg {
+                format!(
+                    ", PostgreSQL {} ({})",
+                    held(b / p_total >= TARGET_RATIO),
+                    ratio(b / p_total)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let problems = run.problems();
+    let _ = writeln!(
+        out,
+        "- Contrôle des bases après chaque (a) : {}.",
+        if problems == 0 {
+            "chaque fichier à accepter est enregistré (la seconde version en version 2), aucun \
+             fichier refusé ne l'est, les fichiers propres ont un rapport vide et les autres un \
+             rapport non vide, chaque version a ses lignes"
+                .to_owned()
+        } else {
+            format!("**{problems} désaccords avec le plan du générateur**")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "- Agrégation : `crates/collect` n'en a pas encore (ni sommes par région ou par \
+         période, ni tableau de bord) ; (a) mesure donc lecture, contrôle et enregistrement \
+         (fichier, version, rapport, lignes), pas d'agrégation."
+    );
+    let _ = writeln!(out, "\n### Tous les tours\n");
+    let _ = writeln!(
+        out,
+        "| Tour | (a) SQLite, s (dont ouverture) | (a) PostgreSQL, s (dont ouverture) | (b) pandas, s |\n|---:|---:|---:|---:|"
+    );
+    for i in 0..rounds {
+        let s = &run.sqlite[i];
+        let p = run.postgres.get(i).map_or_else(
+            || "—".to_owned(),
+            |p| format!("{} ({})", seconds(p.total()), seconds(p.open_seconds)),
+        );
+        let b = run
+            .pandas
+            .get(i)
+            .map_or_else(|| "—".to_owned(), |b| seconds(b.seconds));
+        let _ = writeln!(
+            out,
+            "| {} | {} ({}) | {p} | {b} |",
+            i + 1,
+            seconds(s.total()),
+            seconds(s.open_seconds)
+        );
+    }
+    if let Some(p) = run.pandas.first() {
+        let _ = writeln!(
+            out,
+            "\npandas a lu {} lignes (toutes feuilles, en-têtes exclus) à chaque tour.",
+            p.rows
+        );
+    }
+    out
+}
