@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of the README: every test of the workspace on SQLite and, when
-# PostgreSQL answers on 127.0.0.1:5432, on PostgreSQL too.
+# PostgreSQL answers on 127.0.0.1:5432, on PostgreSQL too; then the browser suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ -z "${CARNET_TEST_POSTGRES_URL:-}" ]; then
@@ -19,3 +19,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked
 fi
+
+# Browser suite (tests/browser/run.sh): the pages in Chromium, on the binary
+# that this cargo build gives (skipped with a banner without Chromium, but not in CI).
+cargo build -p carnet --locked
+CARNET_BIN="${CARGO_TARGET_DIR:-target}/debug/carnet" tests/browser/run.sh
