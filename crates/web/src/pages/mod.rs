@@ -357,7 +357,10 @@ pub type PageResult = Result<Response, PageError>;
 
 /// Not signed in: back to the sign-in page, then to where the user was going.
 pub fn sign_in_redirect(parts: &Parts) -> Response {
-    let path = parts.uri.path();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("/", axum::http::uri::PathAndQuery::as_str);
     if parts.method == axum::http::Method::GET && path.starts_with('/') && !path.starts_with("//") {
         let query = serde_urlencoded::to_string([("suite", path)]).unwrap_or_default();
         see_other(&format!("/connexion?{query}"))
