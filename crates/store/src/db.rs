@@ -56,6 +56,11 @@ impl Db {
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                     )
                     .await?;
+                    // SQLite's advice for long-lived connections: gather the
+                    // planner statistics that are missing or stale, bounded
+                    // in cost by `analysis_limit`.
+                    conn.execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                        .await?;
                     Ok(())
                 })
             })
@@ -105,6 +110,19 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Refreshes the query planner's statistics (after a bulk load).
+    pub async fn analyze(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                self.pool
+                    .execute("PRAGMA analysis_limit = 1000; ANALYZE;")
+                    .await?
+            }
+            Backend::Postgres => self.pool.execute("ANALYZE").await?,
+        };
+        Ok(())
     }
 
     pub async fn close(&self) {

@@ -543,6 +543,9 @@ impl Db {
         }
         self.reset_sequences(&mut tx).await?;
         tx.commit().await?;
+        // A bulk load changes the tables' shape: without fresh statistics
+        // the planners pick an establishment index to read one person.
+        self.analyze().await?;
         Ok(ImportOutcome::Imported { lines: count })
     }
 

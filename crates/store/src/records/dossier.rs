@@ -5,7 +5,7 @@
 
 use super::generic::{self, Record};
 use super::{Scope, load_care_plan_history};
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, Outcome};
 use crate::values::{Value, bind_all, us};
 use crate::{Db, Result, WriteCtx};
 use carnet_core::model::*;
@@ -78,7 +78,11 @@ impl Db {
         id: PersonId,
         parts: &DossierParts,
     ) -> Result<Option<Dossier>> {
-        let mut tx = self.begin_write().await?;
+        // Read in a plain (snapshot) transaction, then append the audit
+        // entry in a short write transaction before anything is returned:
+        // holding SQLite's write lock while reading would serialise every
+        // page view.
+        let mut tx = self.pool.begin().await?;
         if !Self::person_visible(&mut tx, scope, id).await? {
             return Ok(None);
         }
@@ -149,16 +153,16 @@ impl Db {
             )
             .await?;
         }
-        self.audit_in(
-            &mut tx,
+        tx.commit().await?;
+        self.audit(
             ctx,
             scope.organisation,
             AuditAction::Read,
             Some(id),
             &format!("dossier/{id}"),
+            Outcome::Ok,
         )
         .await?;
-        tx.commit().await?;
         Ok(Some(Dossier {
             person,
             stays,
@@ -168,6 +172,38 @@ impl Db {
             documents,
             messages,
         }))
+    }
+
+    /// The establishments of the person's stays that the scope lets the caller
+    /// write in, `None` when the person is not visible. Ids only, not audited:
+    /// used to file a new item, whose own write is audited.
+    pub async fn person_establishments(
+        &self,
+        scope: &Scope,
+        id: PersonId,
+    ) -> Result<Option<Vec<EstablishmentId>>> {
+        let mut conn = self.pool.acquire().await?;
+        if !Self::person_visible(&mut conn, scope, id).await? {
+            return Ok(None);
+        }
+        let stays = rows::<Stay>(
+            &mut conn,
+            &format!(
+                "organisation_id = $1 AND person_id = $2 AND {}",
+                scope.condition("establishment_id")
+            ),
+            vec![Value::from(scope.organisation.0), Value::from(id.0)],
+            "start_date DESC, id DESC",
+            None,
+        )
+        .await?;
+        let mut ids: Vec<EstablishmentId> = Vec::new();
+        for stay in stays {
+            if !ids.contains(&stay.establishment_id) {
+                ids.push(stay.establishment_id);
+            }
+        }
+        Ok(Some(ids))
     }
 
     /// The appointments of one establishment in `[from, to)`, with the name of

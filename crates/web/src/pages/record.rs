@@ -403,18 +403,15 @@ async fn place(
     person: PersonId,
     chosen: &str,
 ) -> Result<EstablishmentId, ApiError> {
-    let parts = DossierParts::default();
-    let dossier = state
+    let Some(ids) = state
         .db
-        .dossier(&principal.ctx, &principal.scope, person, &parts)
-        .await?;
-    let Some(dossier) = dossier else {
+        .person_establishments(&principal.scope, person)
+        .await?
+    else {
         return Err(principal
             .refused::<Person>(state, AuditAction::Update, person.0)
             .await);
     };
-    let mut ids: Vec<EstablishmentId> = dossier.stays.iter().map(|s| s.establishment_id).collect();
-    ids.dedup();
     if chosen.is_empty() {
         return ids.first().copied().ok_or_else(|| {
             ApiError::Conflict("aucun séjour de cette personne dans vos établissements".into())
