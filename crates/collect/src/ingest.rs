@@ -6,13 +6,14 @@
 //! reads the clock (the caller passes `received_at` in the [`Submission`]).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use carnet_store::Db;
 
 use crate::cells::french_date;
 use crate::versions::{self, ArchiveError, Submission, Version};
-use crate::{Limits, ProjectRef, Refusal, read_workbook};
+use crate::{Declaration, Limits, ProjectRef, Refusal, read_workbook};
 
 /// What happened to one file.
 #[derive(Debug, Clone)]
@@ -53,6 +54,79 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, Refusal> {
     Ok(bytes)
 }
 
+/// A file read and checked: its French text so far, and the declaration when
+/// it is accepted.
+struct Checked {
+    text: String,
+    declaration: Option<Declaration>,
+}
+
+/// Reads and checks one submission; never touches the database.
+fn check(
+    submission: &Submission<'_>,
+    project: Option<&ProjectRef>,
+    limits: &Limits,
+) -> (Checked, bool) {
+    let mut text = format!(
+        "Fichier « {} » (SHA-256 {})\n",
+        submission.file_name,
+        versions::sha256_hex(submission.bytes)
+    );
+    let checked = match read_workbook(submission.bytes, project, limits) {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            text.push_str(&format!("Fichier refusé : {refusal}.\n"));
+            return (
+                Checked {
+                    text,
+                    declaration: None,
+                },
+                false,
+            );
+        }
+    };
+    text.push_str(&checked.report.to_text());
+    match checked.accept() {
+        Ok(declaration) => (
+            Checked {
+                text,
+                declaration: Some(declaration),
+            },
+            true,
+        ),
+        Err(_) => (
+            Checked {
+                text,
+                declaration: None,
+            },
+            false,
+        ),
+    }
+}
+
+const NO_DATABASE: &str = "Aucune base indiquée (--db) : rien n'est enregistré.\n";
+
+/// What is said of a stored version.
+fn stored_text(version: &Version) -> String {
+    let superseded = if version.version > 1 {
+        format!(
+            " ; elle remplace la version {}, qui reste consultable",
+            version.version - 1
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Enregistré : projet {}, période du {} au {}, version {}{superseded}. \
+         Conservé jusqu'au {}.\n",
+        version.galis,
+        french_date(version.period.start),
+        french_date(version.period.end),
+        version.version,
+        french_date(version.retain_until)
+    )
+}
+
 /// Checks one file and, when it is accepted and `db` is given, stores it as the
 /// next version of its declaration. Only a database failure is an `Err`: a
 /// refused file is an outcome, with its reasons in the text.
@@ -63,35 +137,22 @@ pub async fn ingest(
     limits: &Limits,
     retention_years: i16,
 ) -> Result<FileOutcome, ArchiveError> {
-    let mut text = format!(
-        "Fichier « {} » (SHA-256 {})\n",
-        submission.file_name,
-        versions::sha256_hex(submission.bytes)
-    );
-    let checked = match read_workbook(submission.bytes, project, limits) {
-        Ok(checked) => checked,
-        Err(refusal) => {
-            text.push_str(&format!("Fichier refusé : {refusal}.\n"));
-            return Ok(FileOutcome {
-                text,
-                accepted: false,
-                version: None,
-            });
-        }
-    };
-    text.push_str(&checked.report.to_text());
-    let declaration = match checked.accept() {
-        Ok(declaration) => declaration,
-        Err(_) => {
-            return Ok(FileOutcome {
-                text,
-                accepted: false,
-                version: None,
-            });
-        }
+    let (
+        Checked {
+            mut text,
+            declaration,
+        },
+        accepted,
+    ) = check(submission, project, limits);
+    let Some(declaration) = declaration else {
+        return Ok(FileOutcome {
+            text,
+            accepted,
+            version: None,
+        });
     };
     let Some(db) = db else {
-        text.push_str("Aucune base indiquée (--db) : rien n'est enregistré.\n");
+        text.push_str(NO_DATABASE);
         return Ok(FileOutcome {
             text,
             accepted: true,
@@ -99,23 +160,7 @@ pub async fn ingest(
         });
     };
     let version = versions::store(db, &declaration, submission, retention_years).await?;
-    let superseded = if version.version > 1 {
-        format!(
-            " ; elle remplace la version {}, qui reste consultable",
-            version.version - 1
-        )
-    } else {
-        String::new()
-    };
-    text.push_str(&format!(
-        "Enregistré : projet {}, période du {} au {}, version {}{superseded}. \
-         Conservé jusqu'au {}.\n",
-        version.galis,
-        french_date(version.period.start),
-        french_date(version.period.end),
-        version.version,
-        french_date(version.retain_until)
-    ));
+    text.push_str(&stored_text(&version));
     Ok(FileOutcome {
         text,
         accepted: true,
@@ -123,12 +168,187 @@ pub async fn ingest(
     })
 }
 
+/// Files checked together and stored in one transaction: at most this many,
+/// holding at most [`BATCH_BYTES`] of files (by their size on disk).
+const BATCH_FILES: usize = 128;
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One file of a batch, read and checked.
+struct OnDisk {
+    shown: String,
+    bytes: Vec<u8>,
+    checked: Checked,
+    accepted: bool,
+}
+
+/// Reads and checks one file from disk.
+fn check_path(path: &Path, limits: &Limits, sent_by: &str, received_at: jiff::Timestamp) -> OnDisk {
+    let shown = path.display().to_string();
+    let bytes = match read_file(path, limits) {
+        Ok(bytes) => bytes,
+        Err(refusal) => {
+            return OnDisk {
+                checked: Checked {
+                    text: format!("Fichier « {shown} »\nFichier refusé : {refusal}.\n"),
+                    declaration: None,
+                },
+                shown,
+                bytes: Vec::new(),
+                accepted: false,
+            };
+        }
+    };
+    let submission = Submission {
+        file_name: &shown,
+        bytes: &bytes,
+        sent_by,
+        received_at,
+    };
+    let (checked, accepted) = check(&submission, None, limits);
+    OnDisk {
+        shown,
+        bytes,
+        checked,
+        accepted,
+    }
+}
+
+/// Threads that read and check files: one per core, the files of a batch
+/// shared among them. Each file keeps its own limits (size, cells, time).
+fn check_batch(
+    paths: Vec<PathBuf>,
+    limits: Limits,
+    sent_by: String,
+    received_at: jiff::Timestamp,
+) -> Vec<OnDisk> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(paths.len());
+    if threads <= 1 {
+        return paths
+            .iter()
+            .map(|p| check_path(p, &limits, &sent_by, received_at))
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut checked: Vec<(usize, OnDisk)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = paths.get(i) else {
+                            return done;
+                        };
+                        done.push((i, check_path(path, &limits, &sent_by, received_at)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(done) => done,
+                // Calamine runs under catch_unwind (sheet.rs): a panic here is
+                // a bug of ours; carry it to the caller.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    checked.sort_by_key(|(i, _)| *i);
+    checked.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Cuts the paths into batches of at most [`BATCH_FILES`] files and
+/// [`BATCH_BYTES`] bytes (a file that cannot be looked at counts as empty: its
+/// reading will say why).
+fn batches(paths: &[PathBuf], limits: &Limits) -> Vec<Vec<PathBuf>> {
+    let mut out: Vec<Vec<PathBuf>> = Vec::new();
+    let mut current: Vec<PathBuf> = Vec::new();
+    let mut bytes = 0u64;
+    for path in paths {
+        let size = std::fs::metadata(path)
+            .map_or(0, |m| m.len())
+            .min(limits.max_file_bytes);
+        if !current.is_empty()
+            && (current.len() >= BATCH_FILES || bytes.saturating_add(size) > BATCH_BYTES)
+        {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        bytes = bytes.saturating_add(size);
+        current.push(path.clone());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Stores the accepted files of a batch in one transaction. Should that
+/// transaction fail, the batch is stored again file by file, each in its own
+/// transaction, so that what is stored and the error returned are those of
+/// ingesting the files one at a time.
+async fn store_checked(
+    db: &Db,
+    batch: &mut [OnDisk],
+    sent_by: &str,
+    received_at: jiff::Timestamp,
+    retention_years: i16,
+) -> Result<(), ArchiveError> {
+    let submissions: Vec<(usize, Submission<'_>)> = batch
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.checked.declaration.is_some())
+        .map(|(i, f)| {
+            (
+                i,
+                Submission {
+                    file_name: &f.shown,
+                    bytes: &f.bytes,
+                    sent_by,
+                    received_at,
+                },
+            )
+        })
+        .collect();
+    let items: Vec<(&Declaration, &Submission<'_>)> = submissions
+        .iter()
+        .filter_map(|(i, s)| batch[*i].checked.declaration.as_ref().map(|d| (d, s)))
+        .collect();
+    let stored = match versions::store_batch(db, &items, retention_years).await {
+        Ok(stored) => stored,
+        Err(_) => {
+            let mut stored = Vec::with_capacity(items.len());
+            for (declaration, submission) in &items {
+                stored.push(versions::store(db, declaration, submission, retention_years).await?);
+            }
+            stored
+        }
+    };
+    let texts: Vec<(usize, String)> = submissions
+        .iter()
+        .zip(&stored)
+        .map(|((i, _), version)| (*i, stored_text(version)))
+        .collect();
+    for (i, text) in texts {
+        batch[i].checked.text.push_str(&text);
+    }
+    Ok(())
+}
+
 /// `carnet collect ingest [--db URL] FILE…` in one call: every file is read and
 /// checked, even after a refused one. Returns the French text to print and
 /// whether every file was accepted (the command exits non-zero otherwise).
+///
+/// Files are read and checked on every core, a batch at a time, while the
+/// batch before is stored; the accepted files of a batch are stored in one
+/// transaction (see [`versions::store_batch`]). The text and the versions are
+/// those of ingesting the files one after the other, in the order given.
 pub async fn ingest_paths(
     db: Option<&Db>,
-    paths: &[std::path::PathBuf],
+    paths: &[PathBuf],
     sent_by: &str,
     received_at: jiff::Timestamp,
     limits: &Limits,
@@ -136,28 +356,35 @@ pub async fn ingest_paths(
 ) -> Result<(String, bool), ArchiveError> {
     let mut text = String::new();
     let mut all_accepted = true;
-    for path in paths {
-        let shown = path.display().to_string();
-        let bytes = match read_file(path, limits) {
-            Ok(bytes) => bytes,
-            Err(refusal) => {
-                text.push_str(&format!(
-                    "Fichier « {shown} »\nFichier refusé : {refusal}.\n\n"
-                ));
-                all_accepted = false;
-                continue;
+    let spawn = |batch: Vec<PathBuf>| {
+        let (limits, sent_by) = (limits.clone(), sent_by.to_owned());
+        tokio::task::spawn_blocking(move || check_batch(batch, limits, sent_by, received_at))
+    };
+    let mut batches = batches(paths, limits).into_iter();
+    let mut next = batches.next().map(spawn);
+    while let Some(current) = next.take() {
+        let mut batch = match current.await {
+            Ok(batch) => batch,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(ArchiveError::Interrupted(e.to_string())),
+        };
+        // The next batch is read while this one is stored.
+        next = batches.next().map(spawn);
+        match db {
+            Some(db) => {
+                store_checked(db, &mut batch, sent_by, received_at, retention_years).await?;
             }
-        };
-        let submission = Submission {
-            file_name: &shown,
-            bytes: &bytes,
-            sent_by,
-            received_at,
-        };
-        let outcome = ingest(db, &submission, None, limits, retention_years).await?;
-        all_accepted &= outcome.accepted;
-        text.push_str(&outcome.text);
-        text.push('\n');
+            None => {
+                for file in batch.iter_mut().filter(|f| f.checked.declaration.is_some()) {
+                    file.checked.text.push_str(NO_DATABASE);
+                }
+            }
+        }
+        for file in batch {
+            all_accepted &= file.accepted;
+            text.push_str(&file.checked.text);
+            text.push('\n');
+        }
     }
     Ok((text, all_accepted))
 }

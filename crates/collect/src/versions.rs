@@ -11,6 +11,7 @@
 //! `received_at` comes in.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use carnet_core::Finess;
 use carnet_store::{Backend, Db};
@@ -31,6 +32,9 @@ pub enum ArchiveError {
     Store(#[from] carnet_store::StoreError),
     #[error("mise à jour du schéma des déclarations impossible : {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The work of reading files was cancelled (the runtime is shutting down).
+    #[error("lecture des fichiers interrompue : {0}")]
+    Interrupted(String),
     /// Stored data that cannot be read back (edited by hand, or a bug).
     #[error("donnée stockée illisible : {0}")]
     Corrupt(String),
@@ -150,9 +154,36 @@ pub async fn store(
     submission: &Submission<'_>,
     retention_years: i16,
 ) -> Result<Version, ArchiveError> {
-    let file_sha256 = sha256_hex(submission.bytes);
+    let mut stored = store_batch(db, &[(declaration, submission)], retention_years).await?;
+    stored
+        .pop()
+        .ok_or_else(|| corrupt("aucune version enregistrée"))
+}
+
+/// Most values bound in one statement: under SQLite's 32 766 and
+/// PostgreSQL's 65 535, whatever the number of files or rows.
+const MAX_BINDS: usize = 10_000;
+
+/// A declaration ready to be written: its values, computed before the
+/// transaction starts.
+struct Pending<'a> {
+    declaration: &'a Declaration,
+    submission: &'a Submission<'a>,
+    file_sha256: String,
+    report_json: String,
+    report_sha256: String,
+    retain_until: Date,
+    start: String,
+    end: String,
+    version: i64,
+}
+
+fn prepare<'a>(
+    declaration: &'a Declaration,
+    submission: &'a Submission<'a>,
+    retention_years: i16,
+) -> Result<Pending<'a>, ArchiveError> {
     let report_json = serde_json::to_string(&declaration.report).map_err(corrupt)?;
-    let report_sha256 = sha256_hex(report_json.as_bytes());
     let received_day = submission
         .received_at
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
@@ -164,88 +195,231 @@ pub async fn store(
                 .map_err(corrupt)?,
         )
         .map_err(corrupt)?;
-    let (start, end) = (
-        date_text(declaration.period.start),
-        date_text(declaration.period.end),
-    );
-    let size = i64::try_from(submission.bytes.len()).map_err(corrupt)?;
+    Ok(Pending {
+        declaration,
+        submission,
+        file_sha256: sha256_hex(submission.bytes),
+        report_sha256: sha256_hex(report_json.as_bytes()),
+        report_json,
+        retain_until,
+        start: date_text(declaration.period.start),
+        end: date_text(declaration.period.end),
+        version: 0,
+    })
+}
 
+/// The `n`-th (1-based) bound value of a statement. SQLite gets `?` in order:
+/// sqlx looks each `$n` up by name, a linear search per value, which makes a
+/// statement of thousands of values quadratic.
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+/// `(…), (…)…`: `rows` groups of `width` placeholders, numbered from 1.
+fn values(backend: Backend, rows: usize, width: usize) -> String {
+    let mut sql = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&placeholder(backend, r * width + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Stores several accepted declarations in one transaction, each as the next
+/// version of its project and period, in the order given (the same project and
+/// period twice makes two versions). Every file is all-or-nothing: either the
+/// whole batch is written or nothing of it is. Each declaration stays its own
+/// version, with its own file, report and rows, exactly as [`store`] writes it;
+/// the batch only saves the statements and commits of one transaction per file.
+pub async fn store_batch(
+    db: &Db,
+    items: &[(&Declaration, &Submission<'_>)],
+    retention_years: i16,
+) -> Result<Vec<Version>, ArchiveError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pending = items
+        .iter()
+        .map(|(d, s)| prepare(d, s, retention_years))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let backend = db.backend();
     let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO collect_files (sha256, size, content) VALUES ($1, $2, $3) \
-         ON CONFLICT (sha256) DO NOTHING",
-    )
-    .bind(file_sha256.clone())
-    .bind(size)
-    .bind(submission.bytes.to_vec())
-    .execute(&mut *tx)
-    .await?;
+    // The files, once per content.
+    let mut files: Vec<&Pending<'_>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in &pending {
+        if seen.insert(p.file_sha256.as_str()) {
+            files.push(p);
+        }
+    }
+    for chunk in files.chunks(MAX_BINDS / 3) {
+        let sql = format!(
+            "INSERT INTO collect_files (sha256, size, content) VALUES {} \
+             ON CONFLICT (sha256) DO NOTHING",
+            values(backend, chunk.len(), 3)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            query = query
+                .bind(p.file_sha256.clone())
+                .bind(i64::try_from(p.submission.bytes.len()).map_err(corrupt)?)
+                .bind(p.submission.bytes.to_vec());
+        }
+        query.execute(&mut *tx).await?;
+    }
+
+    // The next version of each project and period, counting those of the batch.
     // Concurrent files for the same project and period: SQLite serialises the
     // write transactions; on PostgreSQL the unique key refuses the second one,
     // which the caller may send again.
-    let next: i64 = sqlx::query(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM collect_versions \
-         WHERE galis = $1 AND period_start = $2 AND period_end = $3",
-    )
-    .bind(declaration.galis.clone())
-    .bind(start.clone())
-    .bind(end.clone())
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO collect_versions (galis, siret, period_start, period_end, version, sent_by, \
-         received_at_us, file_name, file_sha256, report_json, report_sha256, retain_until) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-    )
-    .bind(declaration.galis.clone())
-    .bind(declaration.siret.to_string())
-    .bind(start)
-    .bind(end)
-    .bind(next)
-    .bind(submission.sent_by.to_owned())
-    .bind(submission.received_at.as_microsecond())
-    .bind(submission.file_name.to_owned())
-    .bind(file_sha256.clone())
-    .bind(report_json)
-    .bind(report_sha256.clone())
-    .bind(date_text(retain_until))
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
-    for row in &declaration.rows {
-        sqlx::query(
+    // Read by project (the unique key starts with it): every period of the
+    // batch's projects, the others ignored.
+    let mut projects: Vec<&str> = pending
+        .iter()
+        .map(|p| p.declaration.galis.as_str())
+        .collect();
+    projects.sort_unstable();
+    projects.dedup();
+    let mut next: HashMap<(String, String, String), i64> = HashMap::new();
+    for chunk in projects.chunks(MAX_BINDS) {
+        let list: Vec<String> = (1..=chunk.len()).map(|n| placeholder(backend, n)).collect();
+        let sql = format!(
+            "SELECT galis, period_start, period_end, MAX(version) AS last \
+             FROM collect_versions WHERE galis IN ({}) \
+             GROUP BY galis, period_start, period_end",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for galis in chunk {
+            query = query.bind((*galis).to_owned());
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            let last: i64 = row.try_get("last")?;
+            next.insert(
+                (
+                    row.try_get("galis")?,
+                    row.try_get("period_start")?,
+                    row.try_get("period_end")?,
+                ),
+                last,
+            );
+        }
+    }
+    for p in &mut pending {
+        let last = next
+            .entry((p.declaration.galis.clone(), p.start.clone(), p.end.clone()))
+            .or_insert(0);
+        *last += 1;
+        p.version = *last;
+    }
+
+    // The versions; their ids come back with the key that makes each one unique.
+    let mut ids: HashMap<(String, String, String, i64), i64> = HashMap::new();
+    for chunk in pending.chunks(MAX_BINDS / 12) {
+        let sql = format!(
+            "INSERT INTO collect_versions (galis, siret, period_start, period_end, version, \
+             sent_by, received_at_us, file_name, file_sha256, report_json, report_sha256, \
+             retain_until) VALUES {} RETURNING id, galis, period_start, period_end, version",
+            values(backend, chunk.len(), 12)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            query = query
+                .bind(p.declaration.galis.clone())
+                .bind(p.declaration.siret.to_string())
+                .bind(p.start.clone())
+                .bind(p.end.clone())
+                .bind(p.version)
+                .bind(p.submission.sent_by.to_owned())
+                .bind(p.submission.received_at.as_microsecond())
+                .bind(p.submission.file_name.to_owned())
+                .bind(p.file_sha256.clone())
+                .bind(p.report_json.clone())
+                .bind(p.report_sha256.clone())
+                .bind(date_text(p.retain_until));
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            ids.insert(
+                (
+                    row.try_get("galis")?,
+                    row.try_get("period_start")?,
+                    row.try_get("period_end")?,
+                    row.try_get("version")?,
+                ),
+                row.try_get("id")?,
+            );
+        }
+    }
+    let mut stored = Vec::with_capacity(pending.len());
+    for p in &pending {
+        let key = (
+            p.declaration.galis.clone(),
+            p.start.clone(),
+            p.end.clone(),
+            p.version,
+        );
+        let id = *ids
+            .get(&key)
+            .ok_or_else(|| corrupt("version insérée sans identifiant"))?;
+        stored.push((id, p));
+    }
+
+    // The rows of every version.
+    let rows: Vec<(i64, &DeclaredRow)> = stored
+        .iter()
+        .flat_map(|(id, p)| p.declaration.rows.iter().map(move |r| (*id, r)))
+        .collect();
+    for chunk in rows.chunks(MAX_BINDS / 10) {
+        let sql = format!(
             "INSERT INTO collect_rows (version_id, finess, sheet_row, name, dmp, mss, actifs, \
-             accompanied, care_plan, appointment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(id)
-        .bind(row.finess.to_string())
-        .bind(i64::from(row.row))
-        .bind(row.name.clone())
-        .bind(opt_i64(row.dmp)?)
-        .bind(opt_i64(row.mss)?)
-        .bind(to_i64(row.actifs)?)
-        .bind(to_i64(row.accompanied)?)
-        .bind(opt_i64(row.care_plan)?)
-        .bind(opt_i64(row.appointment)?)
-        .execute(&mut *tx)
-        .await?;
+             accompanied, care_plan, appointment) VALUES {}",
+            values(backend, chunk.len(), 10)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, row) in chunk {
+            query = query
+                .bind(*id)
+                .bind(row.finess.to_string())
+                .bind(i64::from(row.row))
+                .bind(row.name.clone())
+                .bind(opt_i64(row.dmp)?)
+                .bind(opt_i64(row.mss)?)
+                .bind(to_i64(row.actifs)?)
+                .bind(to_i64(row.accompanied)?)
+                .bind(opt_i64(row.care_plan)?)
+                .bind(opt_i64(row.appointment)?);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(Version {
-        id,
-        galis: declaration.galis.clone(),
-        siret: declaration.siret.to_string(),
-        period: declaration.period,
-        version: next,
-        sent_by: submission.sent_by.to_owned(),
-        received_at: submission.received_at,
-        file_name: submission.file_name.to_owned(),
-        file_sha256,
-        report_sha256,
-        retain_until,
-    })
+
+    Ok(stored
+        .into_iter()
+        .map(|(id, p)| Version {
+            id,
+            galis: p.declaration.galis.clone(),
+            siret: p.declaration.siret.to_string(),
+            period: p.declaration.period,
+            version: p.version,
+            sent_by: p.submission.sent_by.to_owned(),
+            received_at: p.submission.received_at,
+            file_name: p.submission.file_name.to_owned(),
+            file_sha256: p.file_sha256.clone(),
+            report_sha256: p.report_sha256.clone(),
+            retain_until: p.retain_until,
+        })
+        .collect())
 }
 
 const VERSION_COLUMNS: &str = "id, galis, siret, period_start, period_end, version, sent_by, \

@@ -7,6 +7,8 @@
     reason = "test helpers outside #[test] functions: a failed unwrap is a failed test"
 )]
 
+#[path = "ingest/batch.rs"]
+mod batch;
 #[path = "ingest/fixtures.rs"]
 mod fixtures;
 #[path = "ingest/limits.rs"]

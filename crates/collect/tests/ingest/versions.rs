@@ -16,7 +16,7 @@ const PRACTICE: &[u8] = include_bytes!("../fixtures/recueil_comme_en_pratique_20
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     format!(
         "{prefix}_{}_{}",
         std::process::id(),
@@ -25,9 +25,9 @@ fn unique(prefix: &str) -> String {
 }
 
 /// A fresh, migrated database, dropped with the guard.
-struct TestDb {
-    db: Db,
-    name: &'static str,
+pub struct TestDb {
+    pub db: Db,
+    pub name: &'static str,
     path: Option<std::path::PathBuf>,
     postgres: Option<(String, String)>,
 }
@@ -62,7 +62,7 @@ impl Drop for TestDb {
     }
 }
 
-async fn backends() -> Vec<TestDb> {
+pub async fn backends() -> Vec<TestDb> {
     let path = std::env::temp_dir().join(format!("{}.db", unique("carnet_collect_test")));
     let db = Db::connect(&format!("sqlite://{}", path.display()))
         .await
