@@ -206,6 +206,10 @@ pub fn find_header(grid: &Grid) -> Option<u32> {
         if count >= MIN_HEADER_FIELDS && best.is_none_or(|(n, _)| count > n) {
             best = Some((count, row));
         }
+        if count == Field::ALL.len() {
+            // No later row can name more: the rows below (the data) are not read.
+            break;
+        }
     }
     best.map(|(_, row)| row)
 }

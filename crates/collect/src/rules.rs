@@ -52,8 +52,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) findings: &'a mut Vec<Finding>,
 }
 
-impl Ctx<'_> {
-    pub(crate) fn at(&self, row: u32, field: Field) -> Option<(CellRef, &Value)> {
+impl<'a> Ctx<'a> {
+    /// The cell of a field in a row; the value borrows the grid, not the
+    /// context, so that findings can be pushed while it is looked at.
+    pub(crate) fn at(&self, row: u32, field: Field) -> Option<(CellRef, &'a Value)> {
         let col = self.layout.column(field)?;
         Some((CellRef::new(row, col), self.grid.get(row, col)))
     }
@@ -377,7 +379,7 @@ fn read_count(ctx: &mut Ctx<'_>, r: u32, field: Field) -> Option<u64> {
         }
         return None;
     }
-    let shown = ctx.shown(value);
+    // The value as shown is written only into a finding: most cells have none.
     match cells::read_count(value, ctx.is_1904) {
         Read::Ok(n) => Some(n),
         Read::Noted(n, note) => {
@@ -386,10 +388,12 @@ fn read_count(ctx: &mut Ctx<'_>, r: u32, field: Field) -> Option<u64> {
             } else {
                 Rule::Count
             };
+            let shown = ctx.shown(value);
             ctx.push(Severity::Avertissement, rule, at, shown, note.message);
             Some(n)
         }
         Read::Bad(why) => {
+            let shown = ctx.shown(value);
             ctx.push(
                 Severity::Erreur,
                 Rule::Count,
@@ -408,14 +412,15 @@ fn read_date(ctx: &mut Ctx<'_>, r: u32, field: Field) -> Option<Date> {
         ctx.mandatory(at, field);
         return None;
     }
-    let shown = ctx.shown(value);
     match cells::read_date(value, ctx.is_1904) {
         Read::Ok(d) => Some(d),
         Read::Noted(d, note) => {
+            let shown = ctx.shown(value);
             ctx.push(Severity::Avertissement, Rule::Date, at, shown, note.message);
             Some(d)
         }
         Read::Bad(why) => {
+            let shown = ctx.shown(value);
             ctx.push(
                 Severity::Erreur,
                 Rule::Date,
@@ -490,8 +495,8 @@ fn check_period(ctx: &mut Ctx<'_>, row: &mut Row) {
     let Some((at, cell)) = ctx.at(row.row - 1, Field::End) else {
         return;
     };
-    let shown = ctx.shown(cell);
     if end < start {
+        let shown = ctx.shown(cell);
         ctx.push(
             Severity::Erreur,
             Rule::Period,
@@ -507,6 +512,7 @@ fn check_period(ctx: &mut Ctx<'_>, row: &mut Row) {
         row.start = None;
         row.end = None;
     } else if end == start {
+        let shown = ctx.shown(cell);
         ctx.push(
             Severity::Avertissement,
             Rule::Period,
@@ -523,6 +529,7 @@ fn check_period(ctx: &mut Ctx<'_>, row: &mut Row) {
         .map(|s| i64::from(s.get_days()))
         .is_ok_and(|d| d > LONGEST_USUAL_PERIOD_DAYS)
     {
+        let shown = ctx.shown(cell);
         ctx.push(
             Severity::Avertissement,
             Rule::Period,

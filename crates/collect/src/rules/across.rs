@@ -116,17 +116,36 @@ fn same_siret(ctx: &mut Ctx<'_>, rows: &[Row], project: Option<&ProjectRef>) {
 
 /// Rows identical to an earlier one in every recognised column. Returns their
 /// row numbers so that the FINESS rule does not report them a second time.
+///
+/// Rows are first grouped by their FINESS cell (by their first recognised
+/// column without a FINESS column): only rows of the same group can be
+/// identical, so the full comparison is made for those alone.
 fn duplicate_rows(ctx: &mut Ctx<'_>, rows: &[Row]) -> Vec<u32> {
-    let mut seen: HashMap<Vec<String>, u32> = HashMap::new();
-    let mut duplicates = Vec::new();
     let columns: Vec<u32> = ctx.layout.columns.values().copied().collect();
+    let anchor = ctx
+        .layout
+        .column(Field::Finess)
+        .or_else(|| columns.first().copied());
+    let cell =
+        |ctx: &Ctx<'_>, r: u32, c: u32| display(ctx.grid.get(r, c), ctx.is_1904).trim().to_owned();
+    let key = |ctx: &Ctx<'_>, r: u32| -> Vec<String> {
+        columns.iter().map(|c| cell(ctx, r, *c)).collect()
+    };
+    // Sheet rows (1-based) of the first row of each content, by anchor text.
+    let mut firsts: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut duplicates = Vec::new();
     for row in rows {
         let r = row.row - 1;
-        let key: Vec<String> = columns
-            .iter()
-            .map(|c| display(ctx.grid.get(r, *c), ctx.is_1904).trim().to_owned())
-            .collect();
-        match seen.get(&key) {
+        let group = firsts
+            .entry(anchor.map(|c| cell(ctx, r, c)).unwrap_or_default())
+            .or_default();
+        let first = if group.is_empty() {
+            None
+        } else {
+            let mine = key(ctx, r);
+            group.iter().copied().find(|f| key(ctx, f - 1) == mine)
+        };
+        match first {
             Some(first) => {
                 let at = first_cell(ctx, r);
                 ctx.push(
@@ -141,9 +160,7 @@ fn duplicate_rows(ctx: &mut Ctx<'_>, rows: &[Row]) -> Vec<u32> {
                 );
                 duplicates.push(row.row);
             }
-            None => {
-                seen.insert(key, row.row);
-            }
+            None => group.push(row.row),
         }
     }
     duplicates

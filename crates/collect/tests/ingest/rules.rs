@@ -394,6 +394,38 @@ fn the_same_row_twice_is_one_error() {
 }
 
 #[test]
+fn the_same_row_twice_is_found_without_a_finess_column() {
+    let mut rows = table(2);
+    rows.push(row(1));
+    for cells in &mut rows {
+        cells.remove(col('C'));
+    }
+    let checked = check(&collection_file(rows));
+    assert_findings(
+        &checked,
+        &[("A1", Rule::Column, E), ("A4", Rule::DuplicateRow, E)],
+    );
+}
+
+#[test]
+fn rows_alike_but_in_one_cell_are_not_the_same_row() {
+    let mut rows = table(2);
+    let mut again = row(1);
+    again[col('L')] = C::D(2024, 5, 30);
+    rows.push(again);
+    let checked = check(&collection_file(rows));
+    // Same FINESS, another period: two errors, no doubled row.
+    assert!(
+        summary(&checked)
+            .iter()
+            .all(|(_, rule, _)| *rule != Rule::DuplicateRow),
+        "{}",
+        checked.report.to_text()
+    );
+    assert!(summary(&checked).contains(&("C4".to_owned(), Rule::DuplicateFiness, E)));
+}
+
+#[test]
 fn every_cell_is_checked_even_with_other_errors_and_no_project() {
     let rows = with(table(3), 0, 'C', t("330780496"));
     let rows = with(rows, 1, 'G', C::N(-5.0));
