@@ -108,6 +108,10 @@ struct Args {
     /// Avec --collect : garde les classeurs générés (dans --work-dir/recueils).
     #[arg(long)]
     keep_files: bool,
+    /// Avec --collect : réutilise les classeurs gardés par une exécution
+    /// précédente (même graine, même nombre) au lieu de les réécrire.
+    #[arg(long)]
+    reuse_files: bool,
 }
 
 fn small_params() -> carnet_demo::DemoParams {
@@ -132,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
         Scale::Small => (small_params(), 2_000, 20_000),
     };
     if args.collect {
-        return collect_bench(&args, now, started, load_before).await;
+        return collect_bench(&args, now, started, load_before, profiler).await;
     }
     if args.indicators {
         // A fixed day: the organisation and the period are the same from
@@ -289,13 +293,15 @@ async fn collect_bench(
     now: jiff::Timestamp,
     started: std::time::Instant,
     load_before: String,
+    profiler: profile::Profiler,
 ) -> anyhow::Result<()> {
     let options = collect::Options {
         work_dir: match &args.work_dir {
             Some(dir) => dir.clone(),
             None => std::env::temp_dir().join(format!("carnet-bench-{}", std::process::id())),
         },
-        keep_files: args.keep_files,
+        keep_files: args.keep_files || args.reuse_files,
+        reuse_files: args.reuse_files,
         server: args.postgres.trim_end_matches('/').to_owned(),
         sqlite_only: args.sqlite_only,
         params: collect::workbooks::Params {
@@ -306,6 +312,7 @@ async fn collect_bench(
         rounds: args.rounds,
         pandas: !args.no_pandas,
         now,
+        profiler,
     };
     std::fs::create_dir_all(&options.work_dir)
         .with_context(|| format!("création de {}", options.work_dir.display()))?;

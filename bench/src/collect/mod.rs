@@ -34,6 +34,8 @@ const RETENTION_YEARS: i16 = 10;
 pub struct Options {
     pub work_dir: PathBuf,
     pub keep_files: bool,
+    /// Reuse the files of an earlier run with the same seed and count (--keep-files).
+    pub reuse_files: bool,
     pub server: String,
     pub sqlite_only: bool,
     pub params: workbooks::Params,
@@ -41,6 +43,7 @@ pub struct Options {
     pub rounds: usize,
     pub pandas: bool,
     pub now: Timestamp,
+    pub profiler: crate::profile::Profiler,
 }
 
 /// One timed ingestion of every file.
@@ -74,13 +77,29 @@ pub struct Pandas {
 pub struct Run {
     pub plan: Plan,
     pub generate_seconds: f64,
+    /// The files of an earlier run were read again (`--reuse-files`).
+    pub reused: bool,
     pub bytes: u64,
     pub sqlite: Vec<Ingest>,
     pub postgres: Vec<Ingest>,
     pub pandas: Vec<Pandas>,
     pub sqlite_version: Option<String>,
     pub postgres_version: Option<String>,
+    /// Untimed pass after the rounds: where the time goes.
+    pub profile: Option<Profile>,
 }
+
+/// Where (a)'s time goes, from one more pass outside the rounds.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// `ingest_paths` without a database: reading and checking only, s.
+    pub check_only_seconds: f64,
+    /// Per backend: the pass's wall time and its statements by kind.
+    pub statements: Vec<(&'static str, f64, Vec<StatementKind>)>,
+}
+
+/// Statements of one kind: text, count, seconds as sqlx times them.
+pub type StatementKind = (String, u64, f64);
 
 impl Run {
     pub fn problems(&self) -> usize {
@@ -94,13 +113,18 @@ impl Run {
 
 pub async fn run(o: &Options) -> anyhow::Result<Run> {
     let dir = o.work_dir.join("recueils");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("nettoyage de {}", dir.display()))?;
-    }
     let started = Instant::now();
     let plan = workbooks::plan(&o.params)?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let paths = workbooks::write_all(&plan, &dir, threads)?;
+    let paths: Vec<PathBuf> = plan.files.iter().map(|f| dir.join(&f.name)).collect();
+    let reused = o.reuse_files && paths.iter().all(|p| p.exists());
+    if !reused {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("nettoyage de {}", dir.display()))?;
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        workbooks::write_all(&plan, &dir, threads)?;
+    }
     let generate_seconds = started.elapsed().as_secs_f64();
     let bytes = paths
         .iter()
@@ -118,12 +142,14 @@ pub async fn run(o: &Options) -> anyhow::Result<Run> {
     let mut run = Run {
         plan,
         generate_seconds,
+        reused,
         bytes,
         sqlite: Vec::new(),
         postgres: Vec::new(),
         pandas: Vec::new(),
         sqlite_version: None,
         postgres_version: None,
+        profile: None,
     };
     for round in 1..=o.rounds.max(1) {
         let path = o
@@ -177,10 +203,101 @@ pub async fn run(o: &Options) -> anyhow::Result<Run> {
             run.pandas.push(pandas);
         }
     }
+    run.profile = Some(profile(o, &paths, &run.plan).await?);
     if !o.keep_files {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(run)
+}
+
+/// Statement kind: the SQL up to its first value list or condition.
+fn statement_kind(sql: &str) -> String {
+    let cut = ["VALUES", "WHERE", " ON "]
+        .iter()
+        .filter_map(|w| sql.find(w))
+        .min()
+        .unwrap_or(sql.len());
+    let mut kind: String = sql[..cut].trim().chars().take(90).collect();
+    if kind.len() < sql.trim().len() {
+        kind.push_str(" …");
+    }
+    kind
+}
+
+/// The untimed pass: checking alone, then each backend with sqlx's timing of
+/// every statement.
+async fn profile(o: &Options, paths: &[PathBuf], plan: &Plan) -> anyhow::Result<Profile> {
+    let started = Instant::now();
+    let (_, _) = carnet_collect::ingest::ingest_paths(
+        None,
+        paths,
+        "cli",
+        o.now,
+        &Limits::default(),
+        RETENTION_YEARS,
+    )
+    .await?;
+    let check_only_seconds = started.elapsed().as_secs_f64();
+    let mut statements = Vec::new();
+    let mut targets = vec![("SQLite", None)];
+    if !o.sqlite_only {
+        targets.push(("PostgreSQL", Some(())));
+    }
+    for (backend, postgres) in targets {
+        let (url, admin) = match postgres {
+            None => {
+                let path = o
+                    .work_dir
+                    .join(format!("collect-profile-{}.db", std::process::id()));
+                remove_sqlite(&path);
+                (format!("sqlite://{}", path.display()), None)
+            }
+            Some(()) => {
+                let admin = sqlx::PgPool::connect(&format!("{}/postgres", o.server)).await?;
+                let name = format!("carnet_bench_collect_{}", std::process::id());
+                drop_database(&admin, &name).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await?;
+                (format!("{}/{name}", o.server), Some((admin, name)))
+            }
+        };
+        o.profiler.start();
+        let outcome = ingest(&url, paths, plan, o.now).await;
+        let totals = o.profiler.stop();
+        match &admin {
+            None => remove_sqlite(Path::new(url.trim_start_matches("sqlite://"))),
+            Some((admin, name)) => {
+                drop_database(admin, name).await?;
+                admin.close().await;
+            }
+        }
+        let outcome = outcome?;
+        let mut kinds: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+        for (sql, (count, seconds)) in totals {
+            // The declarations' statements and the transactions; not the
+            // migrations (counted in the opening) nor the bench's own check.
+            let ours = ["collect_files", "collect_versions", "collect_rows"]
+                .iter()
+                .any(|t| sql.contains(t))
+                && !sql.starts_with("SELECT file_name")
+                && !sql.starts_with("--");
+            if !(ours || sql.starts_with("BEGIN") || sql == "COMMIT") {
+                continue;
+            }
+            let entry = kinds.entry(statement_kind(&sql)).or_default();
+            entry.0 += count;
+            entry.1 += seconds;
+        }
+        let mut kinds: Vec<StatementKind> =
+            kinds.into_iter().map(|(k, (n, s))| (k, n, s)).collect();
+        kinds.sort_by(|a, b| b.2.total_cmp(&a.2));
+        statements.push((backend, outcome.ingest_seconds, kinds));
+    }
+    Ok(Profile {
+        check_only_seconds,
+        statements,
+    })
 }
 
 fn remove_sqlite(path: &Path) {

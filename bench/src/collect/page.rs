@@ -99,14 +99,18 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
         out,
         "- Classeurs : **{files}** fichiers de recueil générés (graine {}), {} projets, \
          **{rows}** lignes d'ESSMS (de {} à {} par fichier, {:.1} en moyenne), {:.1} Mo, \
-         écrits en {:.0} s avec rust_xlsxwriter (hors mesure).",
+         {} avec rust_xlsxwriter (hors mesure).",
         o.params.seed,
         plan.projects(),
         sizes.iter().min().unwrap_or(&0),
         sizes.iter().max().unwrap_or(&0),
         rows as f64 / files.max(1) as f64,
         run.bytes as f64 / 1e6,
-        run.generate_seconds
+        if run.reused {
+            "écrits par une exécution précédente".to_owned()
+        } else {
+            format!("écrits en {:.0} s", run.generate_seconds)
+        }
     );
     let _ = writeln!(
         out,
@@ -247,6 +251,33 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
          période, ni tableau de bord) ; (a) mesure donc lecture, contrôle et enregistrement \
          (fichier, version, rapport, lignes), pas d'agrégation."
     );
+    if let Some(profile) = &run.profile {
+        let _ = writeln!(out, "\n### Où va le temps de (a)\n");
+        let _ = writeln!(
+            out,
+            "Une passe de plus, hors tours (ses durées ne comptent pas dans les médianes) : \
+             `ingest_paths` sans base (lecture et contrôle seuls, sur tous les cœurs) : **{} s**. \
+             Puis chaque base avec le temps de chaque requête d'enregistrement tel que sqlx \
+             le mesure (hors migrations) ; elles s'exécutent pendant que le lot suivant est \
+             lu et contrôlé.\n",
+            seconds(profile.check_only_seconds)
+        );
+        for (backend, wall, kinds) in &profile.statements {
+            let total: f64 = kinds.iter().map(|k| k.2).sum();
+            let count: u64 = kinds.iter().map(|k| k.1).sum();
+            let _ = writeln!(
+                out,
+                "{backend} : `ingest_paths` {} s, dont {count} requêtes pour {} s.\n",
+                seconds(*wall),
+                seconds(total)
+            );
+            let _ = writeln!(out, "| Requête | nombre | s |\n|---|---:|---:|");
+            for (kind, n, s) in kinds {
+                let _ = writeln!(out, "| `{kind}` | {n} | {} |", seconds(*s));
+            }
+            let _ = writeln!(out);
+        }
+    }
     let _ = writeln!(out, "\n### Tous les tours\n");
     let _ = writeln!(
         out,
