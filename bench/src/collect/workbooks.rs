@@ -239,11 +239,11 @@ fn project_size(rng: &mut ChaCha8Rng) -> usize {
     if p < 0.45 {
         rng.random_range(1..=8)
     } else if p < 0.80 {
-        rng.random_range(9..=30)
+        rng.random_range(9..=32)
     } else if p < 0.95 {
-        rng.random_range(31..=60)
+        rng.random_range(33..=64)
     } else {
-        rng.random_range(61..=120)
+        rng.random_range(65..=120)
     }
 }
 
