@@ -447,6 +447,24 @@ impl Db {
         resource: &str,
         outcome: Outcome,
     ) -> Result<()> {
+        if let Some(queue) = &self.audit_queue {
+            // Committed with the other entries waiting now (audit_queue.rs).
+            let (done, answer) = tokio::sync::oneshot::channel();
+            let pending = crate::audit_queue::Pending {
+                now: ctx.now,
+                actor: ctx.actor.clone(),
+                organisation,
+                action,
+                person,
+                resource: resource.to_owned(),
+                outcome,
+                done,
+            };
+            queue
+                .send(pending)
+                .map_err(|_| crate::audit_queue::stopped())?;
+            return answer.await.map_err(|_| crate::audit_queue::stopped())?;
+        }
         let mut tx = self.begin_write().await?;
         let mut writer = AuditWriter::open(self, &mut tx, organisation).await?;
         writer

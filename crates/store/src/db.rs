@@ -20,6 +20,9 @@ pub struct Db {
     /// Time zones of establishments (they do not change once created).
     pub(crate) time_zones:
         std::sync::Arc<std::sync::RwLock<std::collections::HashMap<i64, jiff::tz::TimeZone>>>,
+    /// Group commit of standalone audit entries; `None` in the queue's own
+    /// handle (it writes directly).
+    pub(crate) audit_queue: Option<crate::audit_queue::Queue>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -68,14 +71,16 @@ impl Db {
             options
         };
         let pool = options.connect(&url).await?;
-        let db = Db {
+        let mut db = Db {
             pool,
             backend,
             url: url.clone(),
             heads: Default::default(),
             time_zones: Default::default(),
+            audit_queue: None,
         };
         db.migrate().await?;
+        db.audit_queue = Some(crate::audit_queue::start(db.clone()));
         Ok(db)
     }
 

@@ -8,6 +8,7 @@
 mod accounts;
 mod activity;
 mod audit;
+mod audit_queue;
 mod db;
 mod declarations;
 mod error;
