@@ -100,7 +100,7 @@ struct Args {
     #[arg(long, default_value_t = 2_000)]
     collect_files: usize,
     /// Avec --collect : tours de mesures ((a) SQLite, (a) PostgreSQL, (b) pandas).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     rounds: usize,
     /// Avec --collect : sans pandas (b).
     #[arg(long)]
