@@ -22,5 +22,7 @@ fi
 
 # Browser suite (tests/browser/run.sh): the pages in Chromium, on the binary
 # that this cargo build gives (skipped with a banner without Chromium, but not in CI).
-cargo build -p carnet --locked
+# The same targets as the test build above: nothing is rebuilt, and the
+# binary is the one the tests ran against.
+cargo build --workspace --all-targets --locked
 CARNET_BIN="${CARGO_TARGET_DIR:-target}/debug/carnet" tests/browser/run.sh
