@@ -225,3 +225,39 @@ async fn when_a_batch_fails_the_files_before_the_failing_one_are_stored_as_one_a
     assert_eq!(stored("4109").await, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn empty_optional_counts_and_names_are_stored_as_read() {
+    let mut rows = table(2);
+    for letter in ['E', 'F', 'I', 'J'] {
+        rows[1][col(letter)] = C::Blank;
+    }
+    let name = "EHPAD « Les Tilleuls » d'Arcachon \\ \"annexe\"";
+    rows[2][col('D')] = t(name);
+    let bytes = collection_file(rows);
+    let (dir, paths) = on_disk(&[("vides.xlsx", &bytes)]);
+    for t in backends().await {
+        let (text, all) = ingest_all(&t.db, &paths).await.unwrap();
+        assert!(all, "{text}");
+        let version = versions::current(&t.db, "4107", may_2024())
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = versions::rows(&t.db, version.id).await.unwrap();
+        let declared = read_workbook(&bytes, None, &Limits::default())
+            .unwrap()
+            .accept()
+            .unwrap()
+            .rows;
+        assert_eq!(stored, declared, "{}", t.name);
+        let first = &stored[0];
+        assert_eq!(
+            (first.dmp, first.mss, first.care_plan, first.appointment),
+            (None, None, None, None),
+            "{}",
+            t.name
+        );
+        assert_eq!(stored[1].name.as_deref(), Some(name));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
