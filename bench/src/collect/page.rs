@@ -23,8 +23,9 @@ fn seconds(s: f64) -> String {
     format!("{s:.2}").replace('.', ",")
 }
 
+/// Rounded down: a ratio just under the target never shows as the target.
 fn ratio(r: f64) -> String {
-    format!("{r:.1}").replace('.', ",")
+    format!("{:.1}", (r * 10.0).floor() / 10.0).replace('.', ",")
 }
 
 /// 41839 → "41 839", as French text writes it.
