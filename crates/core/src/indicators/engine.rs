@@ -7,12 +7,13 @@
 
 use super::IndicatorError;
 use super::activity::EstablishmentActivity;
+use super::compact::{MarkSet, PeriodActivity, PeriodSink, check_order};
 use super::evaluate::{Context, Evaluated, flag};
 use super::explain::{EstablishmentExplanation, Indicator, record_list_sha256};
 use super::period::Period;
 use super::rules::RuleSet;
 use crate::ids::Finess;
-use crate::model::{EstablishmentId, PersonId};
+use crate::model::{CarePlanStatus, Establishment, EstablishmentId, PersonId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -253,6 +254,227 @@ pub fn compute(
     })
 }
 
+/// `compute` on the compact input (`PeriodActivity`, built for `period`):
+/// the same report, without the day bitmaps. Fails like `compute`, and on an
+/// input built for another period.
+pub fn compute_period(
+    rules: &RuleSet,
+    period: Period,
+    establishments: &[PeriodActivity],
+) -> Result<IndicatorReport, IndicatorError> {
+    let figures = PeriodFigures::new(rules, period)?;
+    let mut results = Vec::with_capacity(establishments.len());
+    for e in establishments {
+        if e.period() != period {
+            return Err(IndicatorError::PeriodMismatch {
+                finess: e.finess.to_string(),
+            });
+        }
+        let mut counter = figures.establishment_with(Header {
+            id: e.establishment_id,
+            finess: &e.finess,
+            name: &e.name,
+            time_zone: &e.time_zone,
+        });
+        e.feed(&mut counter)?;
+        results.push(counter.finish());
+    }
+    figures.report(results)
+}
+
+/// The figures of one period computed from the compact input as a source
+/// gives it (`PeriodSink`), record by record, keeping nothing per record but
+/// the ids of the active ones: what `Db::indicators` does with the index.
+pub struct PeriodFigures<'r> {
+    ctx: Context<'r>,
+}
+
+impl<'r> PeriodFigures<'r> {
+    /// Fails on an invalid rule set.
+    pub fn new(rules: &'r RuleSet, period: Period) -> Result<Self, IndicatorError> {
+        rules.validate()?;
+        Ok(Self {
+            ctx: Context::new(rules, period),
+        })
+    }
+
+    /// A counter of one establishment's records (`PeriodSink`).
+    pub fn establishment(&self, e: &Establishment) -> EstablishmentFigures<'_, 'r> {
+        self.establishment_with(Header {
+            id: e.id,
+            finess: &e.finess,
+            name: &e.name,
+            time_zone: &e.time_zone,
+        })
+    }
+
+    fn establishment_with(&self, e: Header<'_>) -> EstablishmentFigures<'_, 'r> {
+        EstablishmentFigures {
+            ctx: &self.ctx,
+            id: e.id,
+            finess: e.finess.clone(),
+            name: e.name.to_owned(),
+            time_zone: e.time_zone.to_owned(),
+            current: None,
+            counts: [0; 8],
+            active: Vec::new(),
+            mss_messages: 0,
+        }
+    }
+
+    /// The report of these results (in the order given); fails on an
+    /// establishment given twice.
+    pub fn report(
+        self,
+        results: Vec<EstablishmentResult>,
+    ) -> Result<IndicatorReport, IndicatorError> {
+        let mut seen = BTreeSet::new();
+        for r in &results {
+            if !seen.insert(r.establishment_id) {
+                return Err(IndicatorError::DuplicateEstablishment {
+                    finess: r.finess.to_string(),
+                });
+            }
+        }
+        Ok(IndicatorReport {
+            period: self.ctx.period,
+            rule_set_id: self.ctx.rules.id.clone(),
+            rule_set_sha256: self.ctx.rules_sha256,
+            establishments: results,
+        })
+    }
+}
+
+/// The record being given to an `EstablishmentFigures`.
+struct Current {
+    person_id: PersonId,
+    exists_from: i32,
+    accompanied: bool,
+    care_plan: bool,
+    present: MarkSet,
+}
+
+/// One establishment's records counted as they come (`PeriodSink`).
+pub struct EstablishmentFigures<'a, 'r> {
+    ctx: &'a Context<'r>,
+    id: EstablishmentId,
+    finess: Finess,
+    name: String,
+    time_zone: String,
+    current: Option<Current>,
+    /// Records per flag bit.
+    counts: [u64; 8],
+    active: Vec<PersonId>,
+    mss_messages: u64,
+}
+
+impl EstablishmentFigures<'_, '_> {
+    /// Counts the current record.
+    #[inline(always)]
+    fn close(&mut self) {
+        if let Some(r) = self.current.take() {
+            let c = self.ctx.flags(
+                self.ctx.exists_by_end(r.exists_from),
+                r.accompanied,
+                r.present.bits(),
+                || r.care_plan,
+            );
+            for (bit, n) in self.counts.iter_mut().enumerate() {
+                *n += u64::from((c >> bit) & 1);
+            }
+            if c & flag(Indicator::Active) != 0 {
+                self.active.push(r.person_id);
+            }
+        }
+    }
+
+    /// The establishment's result.
+    pub fn finish(mut self) -> EstablishmentResult {
+        self.close();
+        let counts = self.counts;
+        let count = |i: Indicator| {
+            let bit = flag(i).trailing_zeros() as usize;
+            counts.get(bit).copied().unwrap_or(0)
+        };
+        let figures = Figures {
+            records: count(Indicator::Record),
+            open_records: count(Indicator::Open),
+            active_records: count(Indicator::Active),
+            accompanied_persons: count(Indicator::Accompanied),
+            active_with_care_plan: count(Indicator::ActiveWithCarePlan),
+            active_with_appointment: count(Indicator::ActiveWithAppointment),
+            dmp_fed_persons: count(Indicator::DmpFed),
+            mss_messages: self.mss_messages,
+            e_prescription_imports: None,
+            e_parcours_exchanges: None,
+        };
+        EstablishmentResult {
+            establishment_id: self.id,
+            finess: self.finess,
+            name: self.name,
+            time_zone: self.time_zone,
+            period: self.ctx.period,
+            rule_set_id: self.ctx.rules.id.clone(),
+            rule_set_sha256: self.ctx.rules_sha256.clone(),
+            rates: Rates::new(&figures, self.ctx.rules),
+            figures,
+            // Records come in increasing person order: already canonical.
+            active_records_sha256: record_list_sha256(&self.active),
+        }
+    }
+}
+
+impl PeriodSink for EstablishmentFigures<'_, '_> {
+    #[inline(always)]
+    fn record(&mut self, person_id: PersonId, exists_from: i32) -> Result<(), IndicatorError> {
+        // `current` is the last record given (none before the first).
+        check_order(
+            self.current.as_ref().map(|r| r.person_id),
+            person_id,
+            &self.finess,
+        )?;
+        self.close();
+        self.current = Some(Current {
+            person_id,
+            exists_from,
+            accompanied: false,
+            care_plan: false,
+            present: MarkSet::EMPTY,
+        });
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn stay(&mut self, start: i32, end: Option<i32>) {
+        let overlaps = self.ctx.overlaps(start, end.unwrap_or(i32::MAX));
+        if let Some(r) = &mut self.current {
+            r.accompanied |= overlaps;
+        }
+    }
+
+    #[inline(always)]
+    fn care_plan(&mut self, status: CarePlanStatus, from: i32, until: Option<i32>) {
+        // SPEC.md §3: a PP en préparation or actif (ENPAUSE per the rule
+        // set) in force on some day of the period.
+        let counts = self.ctx.rules.care_plan_counts(status)
+            && self.ctx.overlaps(from, until.unwrap_or(i32::MAX));
+        if let Some(r) = &mut self.current {
+            r.care_plan |= counts;
+        }
+    }
+
+    #[inline(always)]
+    fn marks(&mut self, marks: MarkSet) {
+        if let Some(r) = &mut self.current {
+            r.present |= marks;
+        }
+    }
+
+    fn mss_messages(&mut self, count: u64) {
+        self.mss_messages = self.mss_messages.saturating_add(count);
+    }
+}
+
 /// Figures and explanation of one establishment, computed together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explained {
@@ -295,7 +517,52 @@ pub fn explain(
 
 /// The result object from the counted bits of every record.
 fn result(ctx: &Context<'_>, e: &EstablishmentActivity, ev: &Evaluated) -> EstablishmentResult {
-    let count = |i: Indicator| ev.counted.iter().filter(|&&c| c & flag(i) != 0).count() as u64;
+    let establishment = Header {
+        id: e.establishment_id,
+        finess: &e.finess,
+        name: &e.name,
+        time_zone: &e.time_zone,
+    };
+    result_of(
+        ctx,
+        establishment,
+        e.records.iter().map(|r| r.person_id),
+        ev,
+    )
+}
+
+/// What a result repeats of its establishment.
+struct Header<'a> {
+    id: EstablishmentId,
+    finess: &'a Finess,
+    name: &'a str,
+    time_zone: &'a str,
+}
+
+/// The result object from the records' person ids and their counted bits
+/// (in the same order).
+fn result_of(
+    ctx: &Context<'_>,
+    e: Header<'_>,
+    persons: impl Iterator<Item = PersonId>,
+    ev: &Evaluated,
+) -> EstablishmentResult {
+    // One pass: how many records have each flag, and the active ones.
+    let mut counts = [0u64; 8];
+    let mut active: Vec<PersonId> = Vec::new();
+    let active_flag = flag(Indicator::Active);
+    for (person, &c) in persons.zip(&ev.counted) {
+        for (bit, n) in counts.iter_mut().enumerate() {
+            *n += u64::from((c >> bit) & 1);
+        }
+        if c & active_flag != 0 {
+            active.push(person);
+        }
+    }
+    let count = |i: Indicator| {
+        let bit = flag(i).trailing_zeros() as usize;
+        counts.get(bit).copied().unwrap_or(0)
+    };
     let figures = Figures {
         records: count(Indicator::Record),
         open_records: count(Indicator::Open),
@@ -308,18 +575,11 @@ fn result(ctx: &Context<'_>, e: &EstablishmentActivity, ev: &Evaluated) -> Estab
         e_prescription_imports: None,
         e_parcours_exchanges: None,
     };
-    let active: Vec<PersonId> = e
-        .records
-        .iter()
-        .zip(&ev.counted)
-        .filter(|&(_, &c)| c & flag(Indicator::Active) != 0)
-        .map(|(r, _)| r.person_id)
-        .collect();
     EstablishmentResult {
-        establishment_id: e.establishment_id,
+        establishment_id: e.id,
         finess: e.finess.clone(),
-        name: e.name.clone(),
-        time_zone: e.time_zone.clone(),
+        name: e.name.to_owned(),
+        time_zone: e.time_zone.to_owned(),
         period: ctx.period,
         rule_set_id: ctx.rules.id.clone(),
         rule_set_sha256: ctx.rules_sha256.clone(),

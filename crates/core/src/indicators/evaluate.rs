@@ -4,6 +4,7 @@
 
 use super::IndicatorError;
 use super::activity::{ActivitySource, EstablishmentActivity, Mark, RecordActivity};
+use super::compact::{MarkSet, day_number};
 use super::explain::{Indicator, Reason, RecordExplanation, Verdict};
 use super::period::{Month, Period};
 use super::rules::RuleSet;
@@ -22,11 +23,8 @@ pub(super) fn flag(indicator: Indicator) -> u8 {
     }
 }
 
-// Marks are kept in a u64: event kinds plus 10 other marks must fit.
-const _: () = assert!(crate::model::EventKind::ALL.len() + 10 <= 64);
-
 fn bit(mark: Mark) -> u64 {
-    1u64 << mark.index()
+    MarkSet::of(mark).bits()
 }
 
 /// One establishment evaluated: the counted flags of each record, in the
@@ -48,6 +46,12 @@ pub(super) struct Context<'a> {
     business: u64,
     /// All activity marks (business or technical).
     activity: u64,
+    /// The period's first and last days as day numbers (compact input).
+    from_day: i32,
+    to_day: i32,
+    /// `bit(Mark::Appointment)`, `bit(Mark::DmpAccepted)`: asked per record.
+    appointment: u64,
+    dmp_accepted: u64,
 }
 
 impl<'a> Context<'a> {
@@ -69,6 +73,10 @@ impl<'a> Context<'a> {
             masks,
             business,
             activity,
+            from_day: day_number(period.from()),
+            to_day: day_number(period.to()),
+            appointment: bit(Mark::Appointment),
+            dmp_accepted: bit(Mark::DmpAccepted),
         }
     }
 
@@ -135,12 +143,28 @@ impl<'a> Context<'a> {
 
     /// The flags of the indicators that count this record.
     pub fn counted(&self, r: &RecordActivity) -> u8 {
-        let present = self.present(r);
-        let mut counted = 0;
         // SPEC.md §3: dossiers informatisés = records existing in the
         // application; for a period, existing by its last day.
         let exists = r.exists_from <= self.period.to();
-        let accompanied = self.accompanied(r);
+        self.flags(exists, self.accompanied(r), self.present(r), || {
+            self.care_plan_in_force(r, |s| self.rules.care_plan_counts(s))
+        })
+    }
+
+    /// The flags of a record from its facts: whether it exists by the last
+    /// day, whether a stay overlaps the period, the marks present in the
+    /// period, and (asked only for an active record) whether a counting PP is
+    /// in force during the period. Both inputs (full and compact) go through
+    /// here.
+    #[inline(always)]
+    pub fn flags(
+        &self,
+        exists: bool,
+        accompanied: bool,
+        present: u64,
+        care_plan: impl FnOnce() -> bool,
+    ) -> u8 {
+        let mut counted = 0;
         // SPEC.md §3: ouverts = informatisés AND accompanied in the period.
         let open = exists && accompanied;
         // SPEC.md §3: actifs = ouverts AND a business event dated in [J, K].
@@ -150,28 +174,40 @@ impl<'a> Context<'a> {
             (accompanied, Indicator::Accompanied),
             (open, Indicator::Open),
             (active, Indicator::Active),
-            // SPEC.md §3: DUI avec PP = actifs AND a PP en préparation or
-            // actif during the period.
-            (
-                active && self.care_plan_in_force(r, |s| self.rules.care_plan_counts(s)),
-                Indicator::ActiveWithCarePlan,
-            ),
             // SPEC.md §3: DUI avec agenda = actifs AND an agenda event dated
             // in [J, K], not cancelled.
             (
-                active && present & bit(Mark::Appointment) != 0,
+                active && present & self.appointment != 0,
                 Indicator::ActiveWithAppointment,
             ),
             // SPEC.md §3: DMP alimentés = distinct persons with a document
             // accepted by the DMP in the period. The SPEC asks no stay in the
             // period (a discharge letter is sent after the exit): none is.
-            (present & bit(Mark::DmpAccepted) != 0, Indicator::DmpFed),
+            (present & self.dmp_accepted != 0, Indicator::DmpFed),
         ] {
             if holds {
                 counted |= flag(indicator);
             }
         }
+        // SPEC.md §3: DUI avec PP = actifs AND a PP en préparation or actif
+        // during the period.
+        if active && care_plan() {
+            counted |= flag(Indicator::ActiveWithCarePlan);
+        }
         counted
+    }
+
+    /// Whether days `[start, end]` (day numbers) overlap the period.
+    #[inline(always)]
+    pub fn overlaps(&self, start: i32, end: i32) -> bool {
+        start <= self.to_day && end >= self.from_day
+    }
+
+    /// Whether a record first seen on `exists_from` exists by the period's
+    /// last day.
+    #[inline(always)]
+    pub fn exists_by_end(&self, exists_from: i32) -> bool {
+        exists_from <= self.to_day
     }
 
     /// The verdicts of a record whose flags are `counted`: the reasons follow

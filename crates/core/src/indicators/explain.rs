@@ -293,7 +293,6 @@ impl CountedRecords {
 /// The only rule for this digest: results (`active_records_sha256`) and the
 /// signed proof (`counted_records_sha256`) both carry what this returns.
 pub fn record_list_sha256(person_ids: &[PersonId]) -> String {
-    use std::fmt::Write;
     let strictly_sorted = person_ids.windows(2).all(|w| w[0] < w[1]);
     let owned;
     let ids = if strictly_sorted {
@@ -305,13 +304,31 @@ pub fn record_list_sha256(person_ids: &[PersonId]) -> String {
         owned = sorted;
         &owned
     };
-    let mut hasher = Sha256::new();
-    let mut line = String::with_capacity(24);
+    // The lines are written into one buffer and hashed at once: this runs
+    // for every establishment of every indicator query.
+    let mut text: Vec<u8> = Vec::with_capacity(ids.len() * 8);
     for id in ids {
-        line.clear();
-        // Writing to a String cannot fail.
-        let _ = writeln!(line, "{}", id.0);
-        hasher.update(line.as_bytes());
+        push_decimal_line(&mut text, id.0);
     }
-    hex::encode(hasher.finalize())
+    hex::encode(Sha256::digest(&text))
+}
+
+/// `format!("{n}\n")`, appended.
+fn push_decimal_line(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+    out.push(b'\n');
 }

@@ -10,10 +10,12 @@
 //! - `period`: periods, months, day bitmaps, presets;
 //! - `rules`: the versioned rule set every result names;
 //! - `activity`: the engine's input and its derivation from raw rows;
+//! - `compact`: the engine's compact input for one period (figures only);
 //! - `engine`: figures, rates, results;
 //! - `explain`: verdicts and reasons per record, counted-record hashes.
 
 mod activity;
+mod compact;
 mod engine;
 mod evaluate;
 mod explain;
@@ -25,9 +27,10 @@ pub use activity::{
     RawRecords, RecordActivity, StaySpan, appointment_marks, care_plan_marks, care_plan_spans,
     derive_activity, document_marks, event_marks, fold_marks, message_marks,
 };
+pub use compact::{MarkSet, PeriodActivity, PeriodSink, date_of_day_number, day_number};
 pub use engine::{
-    EstablishmentResult, Explained, Figures, IndicatorReport, Rate, Rates, TargetStatus, compute,
-    explain,
+    EstablishmentFigures, EstablishmentResult, Explained, Figures, IndicatorReport, PeriodFigures,
+    Rate, Rates, TargetStatus, compute, compute_period, explain,
 };
 pub use explain::{
     CountedRecords, EstablishmentExplanation, Indicator, Reason, RecordExplanation, Verdict,
@@ -66,6 +69,12 @@ pub enum IndicatorError {
         "établissement FINESS {finess} : le dossier de la personne {person_id} est donné deux fois"
     )]
     DuplicateRecord { finess: String, person_id: PersonId },
+    #[error(
+        "établissement FINESS {finess} : dossiers donnés dans le désordre (personnes croissantes attendues)"
+    )]
+    RecordsOutOfOrder { finess: String },
+    #[error("établissement FINESS {finess} : activité préparée pour une autre période")]
+    PeriodMismatch { finess: String },
 }
 
 #[cfg(test)]

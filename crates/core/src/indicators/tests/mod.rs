@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, date};
 use jiff::tz::TimeZone;
 
+mod compact;
 mod periods;
 mod proptests;
 mod records;
@@ -187,7 +188,12 @@ impl World {
     }
 
     pub fn explain_with(&self, rules: &RuleSet, est: &Establishment, p: Period) -> Explained {
-        let explained = explain(rules, p, &self.activity(est)).unwrap();
+        let activity = self.activity(est);
+        let explained = explain(rules, p, &activity).unwrap();
+        // The compact input (figures only) gives the same result.
+        let compact = PeriodActivity::from_activity(&activity, p).unwrap();
+        let report = compute_period(rules, p, &[compact]).unwrap();
+        assert_eq!(report.establishments, vec![explained.result.clone()]);
         // SPEC.md §3: the explanation adds up to the figures, always.
         let f = explained.result.figures;
         let x = &explained.explanation;
