@@ -32,11 +32,13 @@ use crate::records::{Record, generic_select, load_care_plan_history};
 use crate::values::{RowExt, code, date};
 use crate::{Db, Result, StoreError};
 use carnet_core::indicators::{
-    self, CarePlanSpan, DayCount, DayMark, EstablishmentActivity, Mark, Month, MonthDays, Period,
-    RawRecords, RecordActivity, StaySpan,
+    self, CarePlanSpan, DayCount, DayMark, EstablishmentActivity, IndicatorReport, Mark, MarkSet,
+    Month, MonthDays, Period, PeriodActivity, PeriodFigures, PeriodSink, RawRecords,
+    RecordActivity, RuleSet, StaySpan,
 };
 use carnet_core::model::*;
-use codec::MonthBlob;
+use codec::{MonthBlob, Or};
+use futures_util::TryStreamExt;
 use jiff::civil::Date;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -69,6 +71,27 @@ mod codec {
         StoreError::corrupt(format!("index d'activité : {what}"))
     }
 
+    /// A damaged blob, what the decoding primitives return: a pointer wide,
+    /// so that their results travel in registers (a `StoreError` is large
+    /// and the read path decodes millions of numbers).
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Damaged(&'static &'static str);
+
+    type Read<T> = std::result::Result<T, Damaged>;
+
+    /// `Damaged` with a literal message (`&"…"` is promoted to a static).
+    macro_rules! damaged {
+        ($what:literal) => {
+            Damaged(&$what)
+        };
+    }
+
+    impl From<Damaged> for StoreError {
+        fn from(d: Damaged) -> Self {
+            corrupt(d.0)
+        }
+    }
+
     pub(super) fn put_u(out: &mut Vec<u8>, mut v: u64) {
         while v >= 0x80 {
             out.push((v & 0x7f) as u8 | 0x80);
@@ -85,10 +108,12 @@ mod codec {
         put_u(out, n as u64);
     }
 
+    #[cfg(test)]
     fn put_day(out: &mut Vec<u8>, d: Date) {
         put_i(out, day_number(d));
     }
 
+    #[cfg(test)]
     fn put_opt_day(out: &mut Vec<u8>, d: Option<Date>) {
         match d {
             None => out.push(0),
@@ -117,35 +142,51 @@ mod codec {
             }
         }
 
-        fn byte(&mut self) -> Result<u8> {
-            let b = *self
-                .buf
-                .get(self.pos)
-                .ok_or_else(|| corrupt("donnée tronquée"))?;
+        #[inline(always)]
+        fn byte(&mut self) -> Read<u8> {
+            let b = *self.buf.get(self.pos).ok_or(damaged!("donnée tronquée"))?;
             self.pos += 1;
             Ok(b)
         }
 
-        fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        fn take(&mut self, n: usize) -> Read<&'a [u8]> {
             let end = self
                 .pos
                 .checked_add(n)
-                .ok_or_else(|| corrupt("longueur invalide"))?;
+                .ok_or(damaged!("longueur invalide"))?;
             let slice = self
                 .buf
                 .get(self.pos..end)
-                .ok_or_else(|| corrupt("donnée tronquée"))?;
+                .ok_or(damaged!("donnée tronquée"))?;
             self.pos = end;
             Ok(slice)
         }
 
-        pub fn u(&mut self) -> Result<u64> {
+        /// A varint: the read path decodes millions of them, mostly one
+        /// byte long.
+        #[inline(always)]
+        pub fn u(&mut self) -> Read<u64> {
+            match self.buf.get(self.pos..) {
+                Some([b0, ..]) if *b0 < 0x80 => {
+                    self.pos += 1;
+                    Ok(u64::from(*b0))
+                }
+                Some([b0, b1, ..]) if *b1 < 0x80 => {
+                    self.pos += 2;
+                    Ok(u64::from(b0 & 0x7f) | (u64::from(*b1) << 7))
+                }
+                _ => self.u_long(),
+            }
+        }
+
+        #[inline(never)]
+        fn u_long(&mut self) -> Read<u64> {
             let mut v = 0u64;
             let mut shift = 0;
             loop {
                 let b = self.byte()?;
                 if shift > 63 {
-                    return Err(corrupt("entier trop long"));
+                    return Err(damaged!("entier trop long"));
                 }
                 v |= u64::from(b & 0x7f) << shift;
                 if b & 0x80 == 0 {
@@ -155,88 +196,180 @@ mod codec {
             }
         }
 
-        pub fn i(&mut self) -> Result<i64> {
+        #[inline(always)]
+        pub fn i(&mut self) -> Read<i64> {
             let u = self.u()?;
             Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
         }
 
         /// A count of items of at least one byte each: never more than what
         /// is left, so that a damaged blob cannot ask for a huge allocation.
-        pub fn len(&mut self) -> Result<usize> {
-            let n = usize::try_from(self.u()?).map_err(|_| corrupt("longueur invalide"))?;
+        #[inline(always)]
+        pub fn len(&mut self) -> Read<usize> {
+            let n = usize::try_from(self.u()?).map_err(|_| damaged!("longueur invalide"))?;
             if n > self.buf.len() - self.pos {
-                return Err(corrupt("longueur invalide"));
+                return Err(damaged!("longueur invalide"));
             }
             Ok(n)
         }
 
-        fn u32le(&mut self) -> Result<u32> {
+        #[inline(always)]
+        fn u32le(&mut self) -> Read<u32> {
             let b: [u8; 4] = self
                 .take(4)?
                 .try_into()
-                .map_err(|_| corrupt("donnée tronquée"))?;
+                .map_err(|_| damaged!("donnée tronquée"))?;
             Ok(u32::from_le_bytes(b))
         }
 
-        fn day(&mut self) -> Result<Date> {
-            day_from_number(self.i()?)
+        /// A day as its number, unchecked beyond its range (the compact
+        /// input compares numbers).
+        #[inline(always)]
+        fn day_number(&mut self) -> Read<i32> {
+            i32::try_from(self.i()?).map_err(|_| damaged!("date invalide"))
         }
 
-        fn opt_day(&mut self) -> Result<Option<Date>> {
+        fn opt_day_number(&mut self) -> Read<Option<i32>> {
             match self.byte()? {
                 0 => Ok(None),
-                1 => Ok(Some(self.day()?)),
-                _ => Err(corrupt("date optionnelle invalide")),
+                1 => Ok(Some(self.day_number()?)),
+                _ => Err(damaged!("date optionnelle invalide")),
             }
         }
 
-        fn text(&mut self) -> Result<&'a str> {
-            let n = self.len()?;
-            std::str::from_utf8(self.take(n)?).map_err(|_| corrupt("texte invalide"))
+        /// A dictionary of mark codes, as the mark set of each position;
+        /// parsed once per distinct dictionary of the blobs of one read.
+        fn mark_sets<'c>(&mut self, cache: &'c mut Dictionaries) -> Result<&'c [MarkSet]> {
+            let start = self.pos;
+            for _ in 0..self.len()? {
+                let n = self.len()?;
+                self.take(n)?;
+            }
+            let bytes = self
+                .buf
+                .get(start..self.pos)
+                .ok_or_else(|| corrupt("donnée tronquée"))?;
+            if !cache.0.contains_key(bytes) {
+                let mut r = Reader { buf: bytes, pos: 0 };
+                let mut sets = Vec::new();
+                for _ in 0..r.len()? {
+                    let text = r.text()?;
+                    let mark = Mark::from_code(text)
+                        .ok_or_else(|| corrupt(&format!("marque « {text} » inconnue")))?;
+                    sets.push(MarkSet::of(mark));
+                }
+                cache.0.insert(bytes.into(), sets);
+            }
+            cache
+                .0
+                .get(bytes)
+                .map(Vec::as_slice)
+                .ok_or_else(|| corrupt("dictionnaire de marques"))
         }
 
-        fn finish(&self) -> Result<()> {
+        fn text(&mut self) -> Read<&'a str> {
+            let n = self.len()?;
+            std::str::from_utf8(self.take(n)?).map_err(|_| damaged!("texte invalide"))
+        }
+
+        fn finish(&self) -> Read<()> {
             if self.pos == self.buf.len() {
                 Ok(())
             } else {
-                Err(corrupt("octets en trop"))
+                Err(damaged!("octets en trop"))
             }
         }
     }
 
-    /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's
-    /// `days_from_civil`).
+    /// Days since 1970-01-01 (`indicators::day_number`, the engine's
+    /// compact input uses the same numbers).
     pub(super) fn day_number(d: Date) -> i64 {
-        let (m, dd) = (i64::from(d.month()), i64::from(d.day()));
-        let y = i64::from(d.year()) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + dd - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        i64::from(indicators::day_number(d))
     }
 
-    /// The inverse of [`day_number`] (`civil_from_days`).
+    /// The inverse of [`day_number`].
     pub(super) fn day_from_number(n: i64) -> Result<Date> {
-        let z = n
-            .checked_add(719_468)
-            .ok_or_else(|| corrupt("date invalide"))?;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        let y = i16::try_from(y).map_err(|_| corrupt("date invalide"))?;
-        // m in 1..=12 and d in 1..=31 by construction.
-        Date::new(y, m as i8, d as i8).map_err(|_| corrupt("date invalide"))
+        indicators::date_of_day_number(n).ok_or_else(|| corrupt("date invalide"))
     }
 
-    /// The establishment blob: every record (sorted by person, stays and
-    /// spans sorted and without duplicates), without its day rows.
+    /// First byte of an establishment blob since the compact layout: days as
+    /// differences, care-plan statuses through a dictionary (version 1 wrote
+    /// every day in full and every status as text; it is still read).
+    const RECORDS_VERSION: u8 = 2;
+
+    /// A difference of days, as stored (an end before its start is allowed).
+    fn put_day_delta(out: &mut Vec<u8>, day: Date, base: i64) {
+        put_i(out, day_number(day).wrapping_sub(base));
+    }
+
+    /// An optional end: 0 for none, else the zigzag difference from `base`
+    /// plus one.
+    fn put_opt_day_delta(out: &mut Vec<u8>, day: Option<Date>, base: i64) {
+        match day {
+            None => out.push(0),
+            Some(d) => {
+                let v = day_number(d).wrapping_sub(base);
+                put_u(out, ((v << 1) ^ (v >> 63)) as u64 + 1);
+            }
+        }
+    }
+
+    /// The establishment blob (version 2): every record (sorted by person,
+    /// stays and spans sorted and without duplicates), without its day rows.
+    ///
+    /// The dictionary of care-plan status codes, the number of records, then
+    /// per record: person (difference from the previous one), first day
+    /// (difference from the previous record's), its stays (start as a
+    /// difference from the first day, end from the start) and its status
+    /// spans (plan id as a difference from the previous span's, status as a
+    /// dictionary position, first day as a difference from the record's
+    /// first day, last day from the span's first).
     pub(super) fn encode_records(records: &[RecordActivity]) -> Vec<u8> {
+        let mut statuses: Vec<CarePlanStatus> = records
+            .iter()
+            .flat_map(|r| r.care_plans.iter().map(|c| c.status))
+            .collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        let mut out = Vec::with_capacity(16 + records.len() * 16);
+        out.push(RECORDS_VERSION);
+        put_len(&mut out, statuses.len());
+        for s in &statuses {
+            put_text(&mut out, s.code());
+        }
+        put_len(&mut out, records.len());
+        let mut previous = 0i64;
+        let mut previous_day = 0i64;
+        let mut previous_plan = 0i64;
+        for r in records {
+            put_i(&mut out, r.person_id.0.wrapping_sub(previous));
+            previous = r.person_id.0;
+            let first = day_number(r.exists_from);
+            put_i(&mut out, first.wrapping_sub(previous_day));
+            previous_day = first;
+            put_len(&mut out, r.stays.len());
+            for s in &r.stays {
+                put_day_delta(&mut out, s.start, first);
+                put_opt_day_delta(&mut out, s.end, day_number(s.start));
+            }
+            put_len(&mut out, r.care_plans.len());
+            for c in &r.care_plans {
+                put_i(&mut out, c.care_plan_id.0.wrapping_sub(previous_plan));
+                previous_plan = c.care_plan_id.0;
+                put_len(
+                    &mut out,
+                    statuses.binary_search(&c.status).unwrap_or_default(),
+                );
+                put_day_delta(&mut out, c.from, first);
+                put_opt_day_delta(&mut out, c.until, day_number(c.from));
+            }
+        }
+        out
+    }
+
+    /// The version 1 encoding, for the tests of old blobs.
+    #[cfg(test)]
+    pub(super) fn encode_records_v1(records: &[RecordActivity]) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + records.len() * 24);
         out.push(VERSION);
         put_len(&mut out, records.len());
@@ -261,49 +394,414 @@ mod codec {
         out
     }
 
+    /// What reading an establishment blob gives, in blob order: the number
+    /// of records, then each record followed by its stays and its status
+    /// spans; days as day numbers.
+    pub(super) trait RecordSink {
+        fn records(&mut self, n: usize);
+        fn record(&mut self, person: i64, exists_from: i32) -> Result<()>;
+        fn stay(&mut self, start: i32, end: Option<i32>) -> Result<()>;
+        fn care_plan(
+            &mut self,
+            id: i64,
+            status: CarePlanStatus,
+            from: i32,
+            until: Option<i32>,
+        ) -> Result<()>;
+    }
+
+    #[inline(always)]
+    fn day_plus(base: i32, delta: i64) -> Read<i32> {
+        i64::from(base)
+            .checked_add(delta)
+            .and_then(|d| i32::try_from(d).ok())
+            .ok_or(damaged!("date invalide"))
+    }
+
+    impl Reader<'_> {
+        /// An optional end written by `put_opt_day_delta`.
+        #[inline(always)]
+        fn opt_day_delta(&mut self, base: i32) -> Read<Option<i32>> {
+            match self.u()? {
+                0 => Ok(None),
+                v => {
+                    let v = v - 1;
+                    let delta = ((v >> 1) as i64) ^ -((v & 1) as i64);
+                    Ok(Some(day_plus(base, delta)?))
+                }
+            }
+        }
+    }
+
+    /// Reads an establishment blob (version 1 or 2) into `sink`.
+    pub(super) fn visit_records(buf: &[u8], sink: &mut impl RecordSink) -> Result<()> {
+        let mut r = Reader { buf, pos: 1 };
+        match buf.first() {
+            Some(&VERSION) => {
+                let n = r.len()?;
+                sink.records(n);
+                let mut person = 0i64;
+                for _ in 0..n {
+                    person = person.wrapping_add(r.i()?);
+                    sink.record(person, r.day_number()?)?;
+                    for _ in 0..r.len()? {
+                        let start = r.day_number()?;
+                        sink.stay(start, r.opt_day_number()?)?;
+                    }
+                    for _ in 0..r.len()? {
+                        let id = r.i()?;
+                        let status = code(r.text()?, CarePlanStatus::from_code)?;
+                        let from = r.day_number()?;
+                        sink.care_plan(id, status, from, r.opt_day_number()?)?;
+                    }
+                }
+            }
+            Some(&RECORDS_VERSION) => {
+                let mut statuses = Vec::new();
+                for _ in 0..r.len()? {
+                    statuses.push(code(r.text()?, CarePlanStatus::from_code)?);
+                }
+                let n = r.len()?;
+                sink.records(n);
+                let mut person = 0i64;
+                let mut first = 0i32;
+                let mut plan = 0i64;
+                for _ in 0..n {
+                    person = person.wrapping_add(r.i()?);
+                    first = day_plus(first, r.i()?)?;
+                    sink.record(person, first)?;
+                    for _ in 0..r.len()? {
+                        let start = day_plus(first, r.i()?)?;
+                        sink.stay(start, r.opt_day_delta(start)?)?;
+                    }
+                    for _ in 0..r.len()? {
+                        plan = plan.wrapping_add(r.i()?);
+                        let status = usize::try_from(r.u()?)
+                            .ok()
+                            .and_then(|i| statuses.get(i))
+                            .copied()
+                            .ok_or_else(|| corrupt("statut invalide"))?;
+                        let from = day_plus(first, r.i()?)?;
+                        sink.care_plan(plan, status, from, r.opt_day_delta(from)?)?;
+                    }
+                }
+            }
+            _ => return Err(corrupt("version de donnée inconnue")),
+        }
+        Ok(r.finish()?)
+    }
+
+    fn date_of(n: i32) -> Result<Date> {
+        day_from_number(i64::from(n))
+    }
+
+    /// Full records (`RecordActivity`), for the explanation and the writes.
+    struct FullRecords {
+        out: Vec<RecordActivity>,
+        day_rows: usize,
+    }
+
+    impl RecordSink for FullRecords {
+        fn records(&mut self, n: usize) {
+            self.out.reserve(n);
+        }
+
+        fn record(&mut self, person: i64, exists_from: i32) -> Result<()> {
+            self.out.push(RecordActivity {
+                person_id: PersonId(person),
+                exists_from: date_of(exists_from)?,
+                stays: Vec::new(),
+                care_plans: Vec::new(),
+                days: Vec::with_capacity(self.day_rows),
+            });
+            Ok(())
+        }
+
+        fn stay(&mut self, start: i32, end: Option<i32>) -> Result<()> {
+            let span = StaySpan {
+                start: date_of(start)?,
+                end: end.map(date_of).transpose()?,
+            };
+            if let Some(r) = self.out.last_mut() {
+                r.stays.push(span);
+            }
+            Ok(())
+        }
+
+        fn care_plan(
+            &mut self,
+            id: i64,
+            status: CarePlanStatus,
+            from: i32,
+            until: Option<i32>,
+        ) -> Result<()> {
+            let span = CarePlanSpan {
+                care_plan_id: CarePlanId(id),
+                status,
+                from: date_of(from)?,
+                until: until.map(date_of).transpose()?,
+            };
+            if let Some(r) = self.out.last_mut() {
+                r.care_plans.push(span);
+            }
+            Ok(())
+        }
+    }
+
     /// The records of an establishment blob whose first day passes `keep`.
     pub(super) fn decode_records(
         buf: &[u8],
         keep: impl Fn(Date) -> bool,
         day_rows: usize,
     ) -> Result<Vec<RecordActivity>> {
-        let mut r = Reader::new(buf)?;
-        let n = r.len()?;
-        let mut out = Vec::with_capacity(n);
-        let mut person = 0i64;
-        for _ in 0..n {
-            person = person.wrapping_add(r.i()?);
-            let exists_from = r.day()?;
-            let stays_n = r.len()?;
-            let mut stays = Vec::with_capacity(stays_n);
-            for _ in 0..stays_n {
-                stays.push(StaySpan {
-                    start: r.day()?,
-                    end: r.opt_day()?,
-                });
-            }
-            let spans_n = r.len()?;
-            let mut care_plans = Vec::with_capacity(spans_n);
-            for _ in 0..spans_n {
-                care_plans.push(CarePlanSpan {
-                    care_plan_id: CarePlanId(r.i()?),
-                    status: code(r.text()?, CarePlanStatus::from_code)?,
-                    from: r.day()?,
-                    until: r.opt_day()?,
-                });
-            }
-            if keep(exists_from) {
-                out.push(RecordActivity {
-                    person_id: PersonId(person),
-                    exists_from,
-                    stays,
-                    care_plans,
-                    days: Vec::with_capacity(day_rows),
-                });
-            }
-        }
-        r.finish()?;
+        let mut sink = FullRecords {
+            out: Vec::new(),
+            day_rows,
+        };
+        visit_records(buf, &mut sink)?;
+        let mut out = sink.out;
+        out.retain(|r| keep(r.exists_from));
         Ok(out)
+    }
+
+    /// Gives an establishment's records blob to `sink` (every record: one
+    /// created after the period counts in nothing), each record with its
+    /// marks from `months` (merged by person), then the months' MSSanté
+    /// messages of the period.
+    pub(super) fn feed(
+        records: Option<&[u8]>,
+        months: &mut [MarkCursor<'_>],
+        sink: &mut impl PeriodSink,
+    ) -> Result<()> {
+        if let Some(buf) = records {
+            visit_records(buf, &mut Feed { sink, months })?;
+        }
+        let mut messages = 0u64;
+        for m in months.iter_mut() {
+            messages = messages.saturating_add(m.messages);
+            m.drain()?;
+        }
+        sink.mss_messages(messages);
+        Ok(())
+    }
+
+    struct Feed<'x, 'b, S> {
+        sink: &'x mut S,
+        months: &'x mut [MarkCursor<'b>],
+    }
+
+    impl<S: PeriodSink> RecordSink for Feed<'_, '_, S> {
+        #[inline(always)]
+        fn records(&mut self, n: usize) {
+            self.sink.expect(n);
+        }
+
+        #[inline(always)]
+        fn record(&mut self, person: i64, exists_from: i32) -> Result<()> {
+            self.sink
+                .record(PersonId(person), exists_from)
+                .map_err(indicator_error)?;
+            let mut marks = MarkSet::EMPTY;
+            for m in self.months.iter_mut() {
+                marks |= m.take(person)?;
+            }
+            if !marks.is_empty() {
+                self.sink.marks(marks);
+            }
+            Ok(())
+        }
+
+        #[inline(always)]
+        fn stay(&mut self, start: i32, end: Option<i32>) -> Result<()> {
+            self.sink.stay(start, end);
+            Ok(())
+        }
+
+        #[inline(always)]
+        fn care_plan(
+            &mut self,
+            _id: i64,
+            status: CarePlanStatus,
+            from: i32,
+            until: Option<i32>,
+        ) -> Result<()> {
+            self.sink.care_plan(status, from, until);
+            Ok(())
+        }
+    }
+
+    /// The marks of one month for a period, person by person (increasing),
+    /// from the month's summary (a month the period covers whole) or from its
+    /// day bitmaps (a month it covers in part: only the period's days count).
+    pub(super) struct MarkCursor<'b> {
+        r: Reader<'b>,
+        /// Persons not read yet.
+        left: usize,
+        /// The last person read (persons are stored as differences).
+        person: i64,
+        /// Summary: the mark set of each position of its set table; day
+        /// bitmaps: the mark of each dictionary position.
+        sets: Vec<MarkSet>,
+        /// `None` for a summary, else the period's days in the month.
+        mask: Option<u32>,
+        /// The next person and its marks, read but not taken yet.
+        head: Option<(i64, MarkSet)>,
+        /// MSSanté messages of the month sent during the period.
+        pub messages: u64,
+    }
+
+    impl<'b> MarkCursor<'b> {
+        /// A month summary (`MonthBlob::summary`).
+        pub fn summary(buf: &'b [u8], cache: &mut Dictionaries) -> Result<Self> {
+            let mut r = Reader::new(buf)?;
+            let marks = r.mark_sets(cache)?.to_vec();
+            let messages = r.u()?;
+            let n = r.len()?;
+            let mut sets = Vec::with_capacity(n);
+            for _ in 0..n {
+                let mut bits = r.u()?;
+                let mut set = MarkSet::EMPTY;
+                while bits != 0 {
+                    let i = bits.trailing_zeros() as usize;
+                    set |= *marks.get(i).ok_or_else(|| corrupt("marque invalide"))?;
+                    bits &= bits - 1;
+                }
+                sets.push(set);
+            }
+            Self::start(r, sets, None, messages)
+        }
+
+        /// A month blob, for the period's days of `month` only.
+        pub fn days(
+            buf: &'b [u8],
+            month: Month,
+            period: Period,
+            cache: &mut Dictionaries,
+        ) -> Result<Self> {
+            let mask = period.mask(month);
+            let mut r = Reader::new(buf)?;
+            let sets = r.mark_sets(cache)?.to_vec();
+            let mut messages = 0u64;
+            for _ in 0..r.len()? {
+                let day = i8::try_from(r.byte()?).map_err(|_| corrupt("jour invalide"))?;
+                let count = r.u()?;
+                if !(1..=month.days()).contains(&day) {
+                    return Err(corrupt("jour invalide"));
+                }
+                if (1u32 << (day - 1)) & mask != 0 {
+                    messages = messages.saturating_add(count);
+                }
+            }
+            Self::start(r, sets, Some(mask), messages)
+        }
+
+        fn start(
+            mut r: Reader<'b>,
+            sets: Vec<MarkSet>,
+            mask: Option<u32>,
+            messages: u64,
+        ) -> Result<Self> {
+            let left = r.len()?;
+            let mut cursor = Self {
+                r,
+                left,
+                person: 0,
+                sets,
+                mask,
+                head: None,
+                messages,
+            };
+            cursor.advance()?;
+            Ok(cursor)
+        }
+
+        /// Reads the next person into `head`.
+        #[inline(always)]
+        fn advance(&mut self) -> Read<()> {
+            if self.left == 0 {
+                self.head = None;
+                return Ok(());
+            }
+            self.left -= 1;
+            self.person = self.person.wrapping_add(self.r.i()?);
+            let marks = match self.mask {
+                None => {
+                    let i = usize::try_from(self.r.u()?)
+                        .map_err(|_| damaged!("ensemble de marques invalide"))?;
+                    *self
+                        .sets
+                        .get(i)
+                        .ok_or(damaged!("ensemble de marques invalide"))?
+                }
+                Some(mask) => {
+                    let mut marks = MarkSet::EMPTY;
+                    for _ in 0..self.r.len()? {
+                        let i = usize::try_from(self.r.u()?)
+                            .map_err(|_| damaged!("marque invalide"))?;
+                        let set = *self.sets.get(i).ok_or(damaged!("marque invalide"))?;
+                        if self.r.u32le()? & mask != 0 {
+                            marks |= set;
+                        }
+                    }
+                    marks
+                }
+            };
+            self.head = Some((self.person, marks));
+            Ok(())
+        }
+
+        /// The marks of `person` (none if absent); persons before it are
+        /// skipped. Persons must be asked in increasing order.
+        #[inline(always)]
+        pub fn take(&mut self, person: i64) -> Read<MarkSet> {
+            while let Some((p, marks)) = self.head {
+                if p > person {
+                    break;
+                }
+                self.advance()?;
+                if p == person {
+                    return Ok(marks);
+                }
+            }
+            Ok(MarkSet::EMPTY)
+        }
+
+        /// Reads what is left, so that a damaged blob is an error.
+        pub fn drain(&mut self) -> Result<()> {
+            while self.head.is_some() {
+                self.advance()?;
+            }
+            Ok(self.r.finish()?)
+        }
+    }
+
+    /// Mark dictionaries already parsed, by their bytes.
+    #[derive(Default)]
+    pub(super) struct Dictionaries(
+        HashMap<Box<[u8]>, Vec<MarkSet>, std::hash::BuildHasherDefault<SampleHasher>>,
+    );
+
+    /// Hashes a dictionary by its length and a few of its bytes: the keys
+    /// are few and compared in full on a hit, and hashing each blob's
+    /// dictionary in full costs more than parsing the rest of a summary.
+    #[derive(Default)]
+    pub(super) struct SampleHasher(u64);
+
+    impl std::hash::Hasher for SampleHasher {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+
+        fn write(&mut self, bytes: &[u8]) {
+            let n = bytes.len();
+            let mut h = self.0 ^ (n as u64);
+            for i in [0, n / 4, n / 2, 3 * n / 4, n.saturating_sub(1)] {
+                if let Some(&b) = bytes.get(i) {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            self.0 = h.rotate_left(5);
+        }
     }
 
     /// Reads a month blob: `on_message(day, count)` per day with messages,
@@ -338,7 +836,16 @@ mod codec {
                 on_mark(person, mark, r.u32le()?);
             }
         }
-        r.finish()
+        Ok(r.finish()?)
+    }
+
+    /// What `MonthBlob::or` changed: the summary changes only with a new
+    /// (person, mark) entry.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub(crate) enum Or {
+        Unchanged,
+        Days,
+        Entry,
     }
 
     /// A month blob, decoded for a write: sorted, one entry per (person,
@@ -367,16 +874,26 @@ mod codec {
             self.messages.is_empty() && self.marks.is_empty()
         }
 
-        pub fn encode(&self) -> Vec<u8> {
+        /// The marks used, sorted: the blob's dictionary.
+        fn dictionary(&self) -> Vec<Mark> {
             let mut dictionary: Vec<Mark> = self.marks.iter().map(|&(_, m, _)| m).collect();
             dictionary.sort_unstable();
             dictionary.dedup();
+            dictionary
+        }
+
+        fn put_dictionary(out: &mut Vec<u8>, dictionary: &[Mark]) {
+            put_len(out, dictionary.len());
+            for m in dictionary {
+                put_text(out, &m.code());
+            }
+        }
+
+        pub fn encode(&self) -> Vec<u8> {
+            let dictionary = self.dictionary();
             let mut out = Vec::with_capacity(64 + self.marks.len() * 7);
             out.push(VERSION);
-            put_len(&mut out, dictionary.len());
-            for m in &dictionary {
-                put_text(&mut out, &m.code());
-            }
+            Self::put_dictionary(&mut out, &dictionary);
             put_len(&mut out, self.messages.len());
             for &(day, count) in &self.messages {
                 out.push(day.unsigned_abs());
@@ -402,10 +919,59 @@ mod codec {
             out
         }
 
-        /// ORs `days` into (person, mark); whether anything changed.
-        pub fn or(&mut self, person: i64, mark: Mark, days: u32) -> bool {
+        /// The month's summary (`visit_summary`): the mark dictionary, the
+        /// month's MSSanté message count, the distinct sets of marks that
+        /// records carry (one bit per dictionary position), then each person
+        /// (difference from the previous one) and the position of its set.
+        pub fn summary(&self) -> Vec<u8> {
+            let dictionary = self.dictionary();
+            let persons: Vec<(i64, u64)> = self
+                .marks
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|group| {
+                    let person = group.first().map_or(0, |g| g.0);
+                    let mut bits = 0u64;
+                    for &(_, mark, _) in group {
+                        // At most 64 marks exist (`MarkSet`).
+                        let i = dictionary.binary_search(&mark).unwrap_or_default();
+                        bits |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                    }
+                    (person, bits)
+                })
+                .collect();
+            // The sets that occur, the most frequent first (one-byte
+            // positions), ties by value.
+            let mut frequency: BTreeMap<u64, usize> = BTreeMap::new();
+            for &(_, bits) in &persons {
+                *frequency.entry(bits).or_default() += 1;
+            }
+            let mut sets: Vec<(usize, u64)> = frequency.into_iter().map(|(b, n)| (n, b)).collect();
+            sets.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            let position: HashMap<u64, usize> =
+                sets.iter().enumerate().map(|(i, &(_, b))| (b, i)).collect();
+            let mut out = Vec::with_capacity(64 + sets.len() * 4 + persons.len() * 2);
+            out.push(VERSION);
+            Self::put_dictionary(&mut out, &dictionary);
+            let messages: u64 = self.messages.iter().map(|&(_, c)| u64::from(c)).sum();
+            put_u(&mut out, messages);
+            put_len(&mut out, sets.len());
+            for &(_, bits) in &sets {
+                put_u(&mut out, bits);
+            }
+            put_len(&mut out, persons.len());
+            let mut previous = 0i64;
+            for (person, bits) in persons {
+                put_i(&mut out, person.wrapping_sub(previous));
+                previous = person;
+                put_len(&mut out, position.get(&bits).copied().unwrap_or_default());
+            }
+            out
+        }
+
+        /// ORs `days` into (person, mark); what changed.
+        pub fn or(&mut self, person: i64, mark: Mark, days: u32) -> Or {
             if days == 0 {
-                return false;
+                return Or::Unchanged;
             }
             match self
                 .marks
@@ -414,11 +980,15 @@ mod codec {
                 Ok(i) => {
                     let old = self.marks[i].2;
                     self.marks[i].2 = old | days;
-                    old | days != old
+                    if old | days == old {
+                        Or::Unchanged
+                    } else {
+                        Or::Days
+                    }
                 }
                 Err(i) => {
                     self.marks.insert(i, (person, mark, days));
-                    true
+                    Or::Entry
                 }
             }
         }
@@ -449,10 +1019,187 @@ mod codec {
     }
 }
 
+/// Bits of the days that exist in `month`.
+fn month_bits(month: Month) -> u32 {
+    month.mask(month.first_day(), month.last_day())
+}
+
 /// A row's `data`, borrowed (the read path does not copy the blobs).
 fn blob(row: &sqlx::any::AnyRow) -> Result<&[u8]> {
     sqlx::Row::try_get::<&[u8], _>(row, "data")
         .map_err(|e| StoreError::corrupt(format!("colonne data : {e}")))
+}
+
+/// A nullable blob column, borrowed.
+fn opt_blob<'r>(row: &'r sqlx::any::AnyRow, column: &str) -> Result<Option<&'r [u8]>> {
+    sqlx::Row::try_get::<Option<&[u8]>, _>(row, column)
+        .map_err(|e| StoreError::corrupt(format!("colonne {column} : {e}")))
+}
+
+/// The marks of a month blob for `period`: its summary when the period
+/// covers the month whole, else its day bitmaps.
+fn month_cursor<'b>(
+    data: &'b [u8],
+    (month, whole): (Month, bool),
+    period: Period,
+    cache: &mut codec::Dictionaries,
+) -> Result<codec::MarkCursor<'b>> {
+    if whole {
+        codec::MarkCursor::summary(data, cache)
+    } else {
+        codec::MarkCursor::days(data, month, period, cache)
+    }
+}
+
+/// A month blob of a period: its month, whether the period covers it whole
+/// (then it is the month's summary), its bytes.
+type MonthBlobRef<'b> = (Month, bool, &'b [u8]);
+
+/// Months joined per statement of `feed_period`.
+const MONTHS_PER_QUERY: usize = 12;
+
+/// Reads the index for a period into `sinks` (one per establishment, in the
+/// same order): each establishment's records blob, with the summaries of the
+/// months the period covers whole and the day bitmaps of those it covers in
+/// part. Returns the establishments not built yet (`activity_pending`),
+/// whose sinks got nothing.
+///
+/// Up to `MONTHS_PER_QUERY` months, one statement returns one row per
+/// establishment with all of its blobs (an outer join per month), decoded as
+/// it arrives: the cost of a read is mostly per row, not per byte. Longer
+/// periods read the month rows apart and group them.
+async fn feed_period<S: PeriodSink>(
+    conn: &mut AnyConnection,
+    establishments: &[Establishment],
+    period: Period,
+    sinks: &mut [S],
+) -> Result<HashSet<i64>> {
+    let mut pending = HashSet::new();
+    if establishments.is_empty() {
+        return Ok(pending);
+    }
+    let position: HashMap<i64, usize> = establishments
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.0, i))
+        .collect();
+    // Ids are integers: written into the text, they need no parameters.
+    let ids = establishments
+        .iter()
+        .map(|e| e.id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let months: Vec<(Month, bool)> = period
+        .months()
+        .into_iter()
+        .map(|m| (m, period.mask(m) == month_bits(m)))
+        .collect();
+    let mut cache = codec::Dictionaries::default();
+    let table = |whole: bool| {
+        if whole {
+            "activity_summaries"
+        } else {
+            "activity_months"
+        }
+    };
+    let head = "SELECT x.id AS establishment_id, p.establishment_id AS pending, e.data AS records";
+    let head_joins = "LEFT JOIN activity_pending p ON p.establishment_id = x.id \
+                      LEFT JOIN activity_establishments e ON e.establishment_id = x.id";
+    if months.len() <= MONTHS_PER_QUERY {
+        let mut columns = vec![head.to_owned()];
+        let mut joins = vec![head_joins.to_owned()];
+        for (i, &(month, whole)) in months.iter().enumerate() {
+            columns.push(format!("m{i}.data AS m{i}"));
+            joins.push(format!(
+                "LEFT JOIN {} m{i} ON m{i}.establishment_id = x.id AND m{i}.month = {}",
+                table(whole),
+                month.ordinal()
+            ));
+        }
+        let sql = format!(
+            "{} FROM establishments x {} WHERE x.id IN ({ids})",
+            columns.join(", "),
+            joins.join(" ")
+        );
+        let names: Vec<String> = (0..months.len()).map(|i| format!("m{i}")).collect();
+        // Each row is decoded as it comes, while the database prepares the
+        // next ones.
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            let id = row.int("establishment_id")?;
+            let Some(sink) = position.get(&id).and_then(|&i| sinks.get_mut(i)) else {
+                continue;
+            };
+            if row.opt_int("pending")?.is_some() {
+                pending.insert(id);
+                continue;
+            }
+            let mut cursors = Vec::with_capacity(months.len());
+            for (name, &month) in names.iter().zip(&months) {
+                if let Some(data) = opt_blob(&row, name)? {
+                    cursors.push(month_cursor(data, month, period, &mut cache)?);
+                }
+            }
+            codec::feed(opt_blob(&row, "records")?, &mut cursors, sink)?;
+        }
+        return Ok(pending);
+    }
+    let heads = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{head} FROM establishments x {head_joins} WHERE x.id IN ({ids})"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut month_rows = Vec::new();
+    for whole in [true, false] {
+        let wanted: Vec<String> = months
+            .iter()
+            .filter(|m| m.1 == whole)
+            .map(|m| m.0.ordinal().to_string())
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "SELECT establishment_id, month, data FROM {} WHERE establishment_id IN ({ids}) AND month IN ({})",
+            table(whole),
+            wanted.join(",")
+        );
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            month_rows.push((whole, row));
+        }
+    }
+    let mut by_establishment: HashMap<i64, Vec<MonthBlobRef<'_>>> = HashMap::new();
+    for (whole, row) in &month_rows {
+        let ordinal = i32::try_from(row.int("month")?).map_err(StoreError::corrupt)?;
+        let month = Month::from_ordinal(ordinal).map_err(indicator_error)?;
+        by_establishment
+            .entry(row.int("establishment_id")?)
+            .or_default()
+            .push((month, *whole, blob(row)?));
+    }
+    for row in &heads {
+        let id = row.int("establishment_id")?;
+        let Some(sink) = position.get(&id).and_then(|&i| sinks.get_mut(i)) else {
+            continue;
+        };
+        if row.opt_int("pending")?.is_some() {
+            pending.insert(id);
+            continue;
+        }
+        let mut cursors = Vec::new();
+        for &(month, whole, data) in by_establishment
+            .get(&id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            cursors.push(month_cursor(data, (month, whole), period, &mut cache)?);
+        }
+        codec::feed(opt_blob(row, "records")?, &mut cursors, sink)?;
+    }
+    Ok(pending)
 }
 
 /// The month blobs of one establishment (all of them, or one month).
@@ -484,20 +1231,27 @@ async fn load_months(
     Ok(out)
 }
 
-/// Writes one month blob (deletes it when empty).
+/// Writes one month blob, and its summary when `summary` is set (deletes
+/// both when empty).
 async fn save_month(
     conn: &mut AnyConnection,
     organisation: OrganisationId,
     establishment: EstablishmentId,
     month: i32,
     blob: &MonthBlob,
+    summary: bool,
 ) -> Result<()> {
     if blob.is_empty() {
-        sqlx::query("DELETE FROM activity_months WHERE establishment_id = $1 AND month = $2")
-            .bind(establishment.0)
-            .bind(i64::from(month))
-            .execute(&mut *conn)
-            .await?;
+        for sql in [
+            "DELETE FROM activity_months WHERE establishment_id = $1 AND month = $2",
+            "DELETE FROM activity_summaries WHERE establishment_id = $1 AND month = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(establishment.0)
+                .bind(i64::from(month))
+                .execute(&mut *conn)
+                .await?;
+        }
         return Ok(());
     }
     sqlx::query(
@@ -510,7 +1264,37 @@ async fn save_month(
     .bind(blob.encode())
     .execute(&mut *conn)
     .await?;
+    if summary {
+        sqlx::query(
+            "INSERT INTO activity_summaries (organisation_id, establishment_id, month, data) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
+        )
+        .bind(organisation.0)
+        .bind(establishment.0)
+        .bind(i64::from(month))
+        .bind(blob.summary())
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
+}
+
+/// The month summaries of one establishment, as stored.
+async fn load_summaries(
+    conn: &mut AnyConnection,
+    establishment: EstablishmentId,
+) -> Result<BTreeMap<i32, Vec<u8>>> {
+    let rows =
+        sqlx::query("SELECT month, data FROM activity_summaries WHERE establishment_id = $1")
+            .bind(establishment.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut out = BTreeMap::new();
+    for row in &rows {
+        let month = i32::try_from(row.int("month")?).map_err(StoreError::corrupt)?;
+        out.insert(month, row.bytes("data")?);
+    }
+    Ok(out)
 }
 
 /// ORs day marks into a record's month blobs and lowers its first day.
@@ -531,16 +1315,18 @@ pub(crate) async fn add_marks(
         let mut blobs = load_months(conn, establishment, Some(month)).await?;
         let ordinal = month.ordinal();
         let blob = blobs.entry(ordinal).or_default();
-        let mut changed = false;
+        let mut changed = Or::Unchanged;
         for row in rows.iter().filter(|r| r.month == month) {
-            changed |= blob.or(person.0, row.mark, row.days);
+            changed = changed.max(blob.or(person.0, row.mark, row.days));
         }
         if let Some(day) = message.filter(|d| Month::of(*d) == month) {
             blob.add_message(day.day());
-            changed = true;
+            // The summary holds the month's message count.
+            changed = Or::Entry;
         }
-        if changed {
-            save_month(conn, organisation, establishment, ordinal, blob).await?;
+        if changed != Or::Unchanged {
+            let summary = changed == Or::Entry;
+            save_month(conn, organisation, establishment, ordinal, blob, summary).await?;
         }
     }
     if let Some(first) = marks.iter().map(|m| m.day).min()
@@ -776,6 +1562,7 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
                         r.establishment_id,
                         month.ordinal(),
                         blob,
+                        true,
                     )
                     .await
                 }
@@ -960,7 +1747,15 @@ pub(crate) async fn rebuild_record(
             }
         }
         if changed {
-            save_month(conn, e.organisation_id, establishment_id, *month, blob).await?;
+            save_month(
+                conn,
+                e.organisation_id,
+                establishment_id,
+                *month,
+                blob,
+                true,
+            )
+            .await?;
         }
     }
     refresh_record(conn, e.organisation_id, establishment_id, person).await
@@ -1001,6 +1796,7 @@ pub(crate) async fn rebuild_establishment(
         "activity_records",
         "activity_care_plans",
         "activity_months",
+        "activity_summaries",
         "activity_establishments",
         "activity_pending",
     ] {
@@ -1030,7 +1826,7 @@ pub(crate) async fn rebuild_establishment(
     }
     for (month, blob) in &mut blobs {
         blob.marks.sort_unstable();
-        save_month(conn, e.organisation_id, id, *month, blob).await?;
+        save_month(conn, e.organisation_id, id, *month, blob, true).await?;
     }
     save_records(conn, e.organisation_id, id, &activity.records).await
 }
@@ -1176,6 +1972,65 @@ impl Db {
         Ok(out)
     }
 
+    /// The engine's compact input for these establishments and period
+    /// (`indicators::compute_period`), kept: what the checks compare.
+    /// `Db::indicators` counts the same input without keeping it.
+    pub async fn period_activity(
+        &self,
+        establishments: &[Establishment],
+        period: Period,
+    ) -> Result<Vec<PeriodActivity>> {
+        let mut out: Vec<PeriodActivity> = establishments
+            .iter()
+            .map(|e| PeriodActivity::new(e, period))
+            .collect();
+        let mut conn = self.pool.acquire().await?;
+        let pending = feed_period(&mut conn, establishments, period, &mut out).await?;
+        for (e, a) in establishments.iter().zip(out.iter_mut()) {
+            if pending.contains(&e.id.0) {
+                // Not built yet (migrated database): the raw rows answer.
+                let raw = load_raw(&mut conn, e.id, None).await?.derive(e)?;
+                *a = PeriodActivity::from_activity(&raw, period).map_err(indicator_error)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every figure of these establishments for a period under `rules`, from
+    /// the index: each establishment's records are counted as they are
+    /// decoded (`indicators::PeriodFigures`), nothing is kept per record but
+    /// the ids of the active ones. The same report as `compute` on
+    /// `Db::activity` (the checks compare them).
+    pub async fn period_indicators(
+        &self,
+        rules: &RuleSet,
+        period: Period,
+        establishments: &[Establishment],
+    ) -> Result<IndicatorReport> {
+        let figures = PeriodFigures::new(rules, period).map_err(indicator_error)?;
+        let mut counters: Vec<_> = establishments
+            .iter()
+            .map(|e| figures.establishment(e))
+            .collect();
+        let mut conn = self.pool.acquire().await?;
+        let pending = feed_period(&mut conn, establishments, period, &mut counters).await?;
+        let mut results = Vec::with_capacity(establishments.len());
+        for (e, counter) in establishments.iter().zip(counters) {
+            if pending.contains(&e.id.0) {
+                // Not built yet (migrated database): the raw rows answer.
+                let raw = load_raw(&mut conn, e.id, None).await?.derive(e)?;
+                let mut counter = figures.establishment(e);
+                PeriodActivity::from_activity(&raw, period)
+                    .and_then(|a| a.feed(&mut counter))
+                    .map_err(indicator_error)?;
+                results.push(counter.finish());
+            } else {
+                results.push(counter.finish());
+            }
+        }
+        figures.report(results).map_err(indicator_error)
+    }
+
     /// The engine's input computed from the raw rows, without the index.
     pub async fn activity_from_raw(
         &self,
@@ -1203,7 +2058,9 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        // Every index table was rewritten: without fresh statistics the
+        // planners read a period's months by scanning them all.
+        self.analyze().await
     }
 
     /// Compares the index with a full recomputation; returns the FINESS of the
@@ -1215,6 +2072,13 @@ impl Db {
                 .establishments(&crate::Scope::whole(organisation.id))
                 .await?;
             let raw = self.activity_from_raw(&establishments).await?;
+            let pending: HashSet<i64> =
+                sqlx::query("SELECT establishment_id FROM activity_pending")
+                    .fetch_all(self.pool())
+                    .await?
+                    .iter()
+                    .map(|row| row.int("establishment_id"))
+                    .collect::<Result<_>>()?;
             for (e, expected) in establishments.iter().zip(raw) {
                 let (from, to) = history_bounds(&expected);
                 let period = Period::new(from, to).map_err(indicator_error)?;
@@ -1225,9 +2089,31 @@ impl Db {
                     a.normalize();
                     a
                 });
-                if indexed.as_ref() != Some(&expected) {
+                // The compact input (establishment blob, month summaries).
+                let compact = self
+                    .period_activity(std::slice::from_ref(e), period)
+                    .await?
+                    .pop();
+                let expected_compact =
+                    PeriodActivity::from_activity(&expected, period).map_err(indicator_error)?;
+                // Each month's summary is that of its day bitmaps.
+                let summaries_agree = pending.contains(&e.id.0) || {
+                    let mut conn = self.pool.acquire().await?;
+                    let months = load_months(&mut conn, e.id, None).await?;
+                    let summaries = load_summaries(&mut conn, e.id).await?;
+                    months.len() == summaries.len()
+                        && months
+                            .iter()
+                            .all(|(m, blob)| summaries.get(m) == Some(&blob.summary()))
+                };
+                if indexed.as_ref() != Some(&expected)
+                    || compact.as_ref() != Some(&expected_compact)
+                    || !summaries_agree
+                {
                     if std::env::var("CARNET_DEBUG_ACTIVITY").is_ok() {
                         eprintln!("index: {indexed:?}\nraw:   {expected:?}");
+                        eprintln!("compact: {compact:?}\nraw:     {expected_compact:?}");
+                        eprintln!("summaries agree: {summaries_agree}");
                     }
                     differ.push(e.finess.to_string());
                 }
@@ -1259,4 +2145,175 @@ fn history_bounds(a: &EstablishmentActivity) -> (jiff::civil::Date, jiff::civil:
         .unwrap_or(from)
         .max(jiff::civil::date(2100, 1, 1));
     (from, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::codec::*;
+    use super::*;
+    use jiff::civil::date;
+
+    fn records() -> Vec<RecordActivity> {
+        let span = |id, status, from, until| CarePlanSpan {
+            care_plan_id: CarePlanId(id),
+            status,
+            from,
+            until,
+        };
+        vec![
+            RecordActivity {
+                person_id: PersonId(3),
+                exists_from: date(2024, 2, 29),
+                stays: vec![
+                    StaySpan {
+                        start: date(2024, 2, 29),
+                        end: Some(date(2024, 3, 1)),
+                    },
+                    StaySpan {
+                        start: date(2024, 6, 1),
+                        end: None,
+                    },
+                ],
+                care_plans: vec![
+                    span(
+                        40,
+                        CarePlanStatus::EnPreparation,
+                        date(2024, 3, 1),
+                        Some(date(2024, 3, 9)),
+                    ),
+                    span(40, CarePlanStatus::EnCours, date(2024, 3, 10), None),
+                ],
+                days: Vec::new(),
+            },
+            RecordActivity {
+                person_id: PersonId(7),
+                // Before 1970, and a stay that ends before it starts: stored
+                // as given.
+                exists_from: date(1969, 12, 31),
+                stays: vec![StaySpan {
+                    start: date(2030, 1, 1),
+                    end: Some(date(2029, 12, 31)),
+                }],
+                care_plans: vec![span(12, CarePlanStatus::Termine, date(1969, 12, 31), None)],
+                days: Vec::new(),
+            },
+            RecordActivity {
+                person_id: PersonId(1_000_000),
+                exists_from: date(2024, 1, 1),
+                stays: Vec::new(),
+                // The last status of the dictionary ends the blob.
+                care_plans: vec![
+                    span(
+                        90,
+                        CarePlanStatus::EnPause,
+                        date(2024, 1, 1),
+                        Some(date(2024, 1, 2)),
+                    ),
+                    span(90, CarePlanStatus::Termine, date(2024, 1, 3), None),
+                ],
+                days: Vec::new(),
+            },
+        ]
+    }
+
+    fn establishment() -> Establishment {
+        Establishment {
+            id: EstablishmentId(1),
+            organisation_id: OrganisationId(1),
+            finess: "330780495".parse().unwrap(),
+            name: "ESSMS".to_owned(),
+            category: Category::Ehpad,
+            sector: Sector::PersonnesAgees,
+            time_zone: "Europe/Paris".to_owned(),
+        }
+    }
+
+    /// Blobs written before the compact layout (version 1) read the same as
+    /// the ones written now, in full and into the compact input.
+    #[test]
+    fn establishment_blobs_of_both_versions_read_the_same() {
+        let records = records();
+        let v1 = encode_records_v1(&records);
+        let v2 = encode_records(&records);
+        assert_eq!(v1.first(), Some(&1));
+        assert_eq!(v2.first(), Some(&2));
+        assert!(v2.len() < v1.len());
+        for blob in [&v1, &v2] {
+            assert_eq!(decode_records(blob, |_| true, 0).unwrap(), records);
+            let kept = decode_records(blob, |d| d >= date(2024, 1, 1), 0).unwrap();
+            assert_eq!(kept.len(), 2);
+        }
+        let period = Period::new(date(2024, 3, 1), date(2024, 3, 31)).unwrap();
+        let activity = EstablishmentActivity {
+            establishment_id: EstablishmentId(1),
+            finess: "330780495".parse().unwrap(),
+            name: "ESSMS".to_owned(),
+            time_zone: "Europe/Paris".to_owned(),
+            records: records.clone(),
+            mss_messages: Vec::new(),
+        };
+        let expected = PeriodActivity::from_activity(&activity, period).unwrap();
+        for blob in [&v1, &v2] {
+            let mut compact = PeriodActivity::new(&establishment(), period);
+            feed(Some(blob), &mut [], &mut compact).unwrap();
+            assert_eq!(compact, expected);
+        }
+        // A damaged blob is an error, not a panic.
+        for cut in 0..v2.len() {
+            assert!(decode_records(&v2[..cut], |_| true, 0).is_err());
+        }
+    }
+
+    /// A month's summary holds each record's marks and the month's message
+    /// count; the day bitmaps give the marks of the period's days only.
+    #[test]
+    fn month_cursors_give_each_persons_marks_in_the_period() {
+        let transmission =
+            Mark::Activity(indicators::ActivitySource::Event(EventKind::Transmission));
+        let mut blob = MonthBlob::default();
+        assert_eq!(blob.or(5, transmission, 1 << 3), Or::Entry);
+        assert_eq!(blob.or(5, transmission, 1 << 4), Or::Days);
+        assert_eq!(blob.or(5, transmission, 1 << 4), Or::Unchanged);
+        assert_eq!(blob.or(5, Mark::DmpAccepted, 1), Or::Entry);
+        assert_eq!(blob.or(2, Mark::Appointment, 1 << 29), Or::Entry);
+        assert_eq!(blob.or(9, Mark::Appointment, 1 << 29), Or::Entry);
+        blob.add_message(3);
+        blob.add_message(3);
+        blob.add_message(30);
+        let summary = blob.summary();
+        let data = blob.encode();
+        let mut cache = Dictionaries::default();
+        let month = Month::new(2024, 4).unwrap();
+        let whole = Period::new(date(2024, 4, 1), date(2024, 4, 30)).unwrap();
+        // Days 1 to 4 (bits 0 to 3) only.
+        let part = Period::new(date(2024, 3, 20), date(2024, 4, 4)).unwrap();
+        let mut s = MarkCursor::summary(&summary, &mut cache).unwrap();
+        let mut d = MarkCursor::days(&data, month, whole, &mut cache).unwrap();
+        let mut p = MarkCursor::days(&data, month, part, &mut cache).unwrap();
+        assert_eq!((s.messages, d.messages, p.messages), (3, 3, 2));
+        let five = MarkSet::of(transmission) | MarkSet::of(Mark::DmpAccepted);
+        for c in [&mut s, &mut d] {
+            assert_eq!(c.take(1).unwrap(), MarkSet::EMPTY);
+            assert_eq!(c.take(2).unwrap(), MarkSet::of(Mark::Appointment));
+            // Person 3 has nothing; person 5 skips nothing.
+            assert_eq!(c.take(3).unwrap(), MarkSet::EMPTY);
+            assert_eq!(c.take(5).unwrap(), five);
+            // Person 9 is never asked: drained at the end.
+            c.drain().unwrap();
+        }
+        assert_eq!(p.take(2).unwrap(), MarkSet::EMPTY);
+        assert_eq!(p.take(5).unwrap(), five);
+        p.drain().unwrap();
+        for cut in 1..summary.len() {
+            let damaged = MarkCursor::summary(&summary[..cut], &mut Dictionaries::default())
+                .and_then(|mut c| c.drain());
+            assert!(damaged.is_err(), "{cut}");
+        }
+        for cut in 1..data.len() {
+            let damaged =
+                MarkCursor::days(&data[..cut], month, whole, &mut Dictionaries::default())
+                    .and_then(|mut c| c.drain());
+            assert!(damaged.is_err(), "{cut}");
+        }
+    }
 }

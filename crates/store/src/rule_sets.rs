@@ -16,7 +16,7 @@ use crate::audit::AuditWriter;
 use crate::values::{RowExt, from_json, json, ts, us};
 use crate::{Actor, AuditAction, Db, Outcome, Result, StoreError, WriteCtx};
 use carnet_core::indicators::{
-    EstablishmentResult, Explained, IndicatorReport, Month, Period, RuleSet, compute, explain,
+    EstablishmentResult, Explained, IndicatorReport, Month, Period, RuleSet, explain,
 };
 use carnet_core::model::{Establishment, OrganisationId};
 use jiff::Timestamp;
@@ -263,8 +263,8 @@ impl Db {
         period: Period,
         establishments: &[Establishment],
     ) -> Result<IndicatorReport> {
-        let activity = self.activity(establishments, period).await?;
-        Ok(compute(rules, period, &activity)?)
+        // Counted from the compact index: the figures need no day bitmaps.
+        self.period_indicators(rules, period, establishments).await
     }
 
     /// The figures of one establishment for each full month of `span`, for the

@@ -4,7 +4,7 @@
 //! ends and the leap day, random periods — on SQLite and PostgreSQL.
 
 use crate::support::{self, ctx};
-use carnet_core::indicators::{Period, RuleSet, compute};
+use carnet_core::indicators::{Period, RuleSet, compute, compute_period};
 use carnet_core::model::*;
 use carnet_store::{Db, ListFilter, Page, Scope};
 use jiff::civil::{Date, date};
@@ -214,14 +214,31 @@ async fn index_and_raw_computation_always_agree() {
                 .unwrap();
             let raw = db.activity_from_raw(&establishments).await.unwrap();
             let rules = RuleSet::default();
-            for _ in 0..25 {
+            // Up to 100 days (one statement joins the months), and some
+            // periods of more than 12 months (read month rows apart).
+            for i in 0..30 {
                 let from = day(&mut rng);
-                let to = from + jiff::Span::new().days(rng.random_range(0..100));
+                let days = if i < 25 {
+                    rng.random_range(0..100)
+                } else {
+                    rng.random_range(370..700)
+                };
+                let to = from + jiff::Span::new().days(days);
                 let period = Period::new(from, to).unwrap();
                 let indexed = db.activity(&establishments, period).await.unwrap();
                 let a = compute(&rules, period, &indexed).unwrap();
                 let b = compute(&rules, period, &raw).unwrap();
                 assert_eq!(a, b, "{} seed {seed} {from}..{to}", t.name);
+                // The compact input (summaries of whole months, day bitmaps
+                // of the others) and the product's read path.
+                let compact = db.period_activity(&establishments, period).await.unwrap();
+                let c = compute_period(&rules, period, &compact).unwrap();
+                assert_eq!(c, b, "{} seed {seed} {from}..{to} (compact)", t.name);
+                let d = db
+                    .indicators(&rules, period, &establishments)
+                    .await
+                    .unwrap();
+                assert_eq!(d, b, "{} seed {seed} {from}..{to} (indicators)", t.name);
             }
         }
     }
@@ -287,6 +304,13 @@ async fn pending_establishments_are_answered_from_raw_rows_until_rebuilt() {
         )
         .unwrap();
         assert_eq!(pending, built, "{}", t.name);
+        let pending_compact = compute_period(
+            &rules,
+            period,
+            &db.period_activity(&establishments, period).await.unwrap(),
+        )
+        .unwrap();
+        assert_eq!(pending_compact, built, "{}", t.name);
         db.rebuild_activity().await.unwrap();
         let rebuilt = compute(
             &rules,
@@ -295,6 +319,13 @@ async fn pending_establishments_are_answered_from_raw_rows_until_rebuilt() {
         )
         .unwrap();
         assert_eq!(rebuilt, built, "{}", t.name);
+        let rebuilt_compact = compute_period(
+            &rules,
+            period,
+            &db.period_activity(&establishments, period).await.unwrap(),
+        )
+        .unwrap();
+        assert_eq!(rebuilt_compact, built, "{}", t.name);
         assert_eq!(db.verify_activity().await.unwrap(), Vec::<String>::new());
     }
 }

@@ -10,7 +10,7 @@ use jiff::civil::date;
 /// computation, for a 3-month period.
 #[tokio::test]
 async fn demo_index_answers_the_same_on_every_backend() {
-    use carnet_core::indicators::{RuleSet, compute};
+    use carnet_core::indicators::{RuleSet, compute, compute_period};
     use carnet_store::Scope;
     use carnet_store::interchange::ImportOutcome;
     use std::io::Write;
@@ -52,6 +52,13 @@ async fn demo_index_answers_the_same_on_every_backend() {
             &t.db.activity_from_raw(&establishments).await.unwrap(),
         )
         .unwrap();
+        let compact = compute_period(
+            &rules,
+            period,
+            &t.db.period_activity(&establishments, period).await.unwrap(),
+        )
+        .unwrap();
+        assert_eq!(compact, indexed, "{}", t.name);
         let figures: Vec<_> = indexed
             .establishments
             .iter()
