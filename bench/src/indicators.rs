@@ -13,7 +13,7 @@
 use crate::backend::drop_database;
 use crate::progress::Ticker;
 use anyhow::{Context, bail};
-use carnet_core::indicators::{IndicatorReport, Period, RuleSet, compute};
+use carnet_core::indicators::{IndicatorReport, Month, Period, RuleSet, compute};
 use carnet_core::model::Establishment;
 use carnet_store::interchange::ImportOutcome;
 use carnet_store::{Actor, Db, Scope, WriteCtx};
@@ -159,9 +159,112 @@ pub async fn establishments(db: &Db) -> anyhow::Result<Vec<Establishment>> {
     Ok(db.establishments(&Scope::whole(organisation.id)).await?)
 }
 
-/// (a): `Db::activity` then `compute`, `repeat` times after one warm-up run;
-/// the figures of the last run and every run's duration.
+/// The times of (a), and of its database statement alone.
+#[derive(Debug, Default, Clone)]
+pub struct EngineTimes {
+    pub total: Vec<Duration>,
+    /// The statement `Db::indicators` runs, alone: rows fetched, not decoded.
+    pub statement: Vec<Duration>,
+}
+
+/// (a): the read path of `carnet indicators` (`Db::indicators`: the
+/// compact index read and counted record by record), `repeat` times after
+/// one warm-up run; the figures of the last run and every run's duration.
+/// Then the same number of runs of its statement alone.
 pub async fn engine(
+    db: &Db,
+    establishments: &[Establishment],
+    period: Period,
+    repeat: usize,
+) -> anyhow::Result<(IndicatorReport, EngineTimes)> {
+    let rules = RuleSet::default();
+    let mut times = EngineTimes::default();
+    let mut report = None;
+    let split = std::env::var_os("CARNET_BENCH_SPLIT").is_some();
+    for i in 0..=repeat {
+        let started = Instant::now();
+        let r = db.indicators(&rules, period, establishments).await?;
+        let elapsed = started.elapsed();
+        if split {
+            eprintln!("    (a) {:.2} ms", elapsed.as_secs_f64() * 1e3);
+        }
+        if i > 0 {
+            times.total.push(elapsed);
+        }
+        report = Some(r);
+    }
+    for i in 0..=repeat {
+        let elapsed = index_statement(db, establishments, period).await?;
+        if i > 0 {
+            times.statement.push(elapsed);
+        }
+    }
+    Ok((report.context("aucune mesure")?, times))
+}
+
+/// The statement `Db::indicators` runs for a period of at most 12 months
+/// (one row per establishment: its records blob, and per month its summary
+/// or its day bitmaps), alone: rows fetched, not decoded.
+async fn index_statement(
+    db: &Db,
+    establishments: &[Establishment],
+    period: Period,
+) -> anyhow::Result<Duration> {
+    let ids = establishments
+        .iter()
+        .map(|e| e.id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut columns = vec![
+        "x.id AS establishment_id, p.establishment_id AS pending, e.data AS records".to_owned(),
+    ];
+    let mut joins = vec![
+        "LEFT JOIN activity_pending p ON p.establishment_id = x.id \
+         LEFT JOIN activity_establishments e ON e.establishment_id = x.id"
+            .to_owned(),
+    ];
+    for (i, m) in period.months().into_iter().enumerate() {
+        let whole = period.mask(m) == m.mask(m.first_day(), m.last_day());
+        let table = if whole {
+            "activity_summaries"
+        } else {
+            "activity_months"
+        };
+        columns.push(format!("m{i}.data AS m{i}"));
+        joins.push(format!(
+            "LEFT JOIN {table} m{i} ON m{i}.establishment_id = x.id AND m{i}.month = {}",
+            m.ordinal()
+        ));
+    }
+    let sql = format!(
+        "SELECT {} FROM establishments x {} WHERE x.id IN ({ids})",
+        columns.join(", "),
+        joins.join(" ")
+    );
+    let mut conn = db.pool().acquire().await?;
+    let started = Instant::now();
+    sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(started.elapsed())
+}
+
+/// The ordinals of the months `period` covers whole, and of the others.
+fn whole_and_part_months(period: Period) -> (Vec<i32>, Vec<i32>) {
+    let (whole, part): (Vec<Month>, Vec<Month>) = period
+        .months()
+        .into_iter()
+        .partition(|&m| period.mask(m) == m.mask(m.first_day(), m.last_day()));
+    (
+        whole.iter().map(|m| m.ordinal()).collect(),
+        part.iter().map(|m| m.ordinal()).collect(),
+    )
+}
+
+/// (a′): the full input the explanation reads (`Db::activity`, every day
+/// bitmap) then `compute`: the path the figures took before the compact
+/// input, timed as before (freeing the input not included).
+pub async fn full_engine(
     db: &Db,
     establishments: &[Establishment],
     period: Period,
@@ -173,19 +276,9 @@ pub async fn engine(
     for i in 0..=repeat {
         let started = Instant::now();
         let activity = db.activity(establishments, period).await?;
-        let read = started.elapsed();
         let r = compute(&rules, period, &activity)?;
         let elapsed = started.elapsed();
-        if std::env::var_os("CARNET_BENCH_SPLIT").is_some() {
-            let before = Instant::now();
-            drop(activity);
-            eprintln!(
-                "    lecture {:.2} ms, calcul {:.2} ms, libération {:.2} ms",
-                read.as_secs_f64() * 1e3,
-                (elapsed - read).as_secs_f64() * 1e3,
-                before.elapsed().as_secs_f64() * 1e3
-            );
-        }
+        drop(activity);
         if i > 0 {
             times.push(elapsed);
         }
@@ -663,13 +756,19 @@ pub struct Measured {
     pub rebuild_seconds: Option<f64>,
     pub events: i64,
     pub establishments: usize,
-    pub engine_times: Vec<Duration>,
+    pub engine_times: EngineTimes,
+    /// (a′): `Db::activity` + `compute`.
+    pub full_times: Vec<Duration>,
+    /// Establishments whose result (figures, rates, hash of the active
+    /// records) differs between (a′) and (a).
+    pub full_differences: usize,
     pub engine_active: u64,
     pub sql_times: Vec<Duration>,
     /// Establishments where (c) differs from (a).
     pub sql_differences: usize,
-    /// Bytes of the index blobs read for the period.
+    /// Bytes of the index blobs read for the period by (a) and (a′).
     pub blob_bytes: i64,
+    pub full_blob_bytes: i64,
     pub figures: PeerFigures,
 }
 
@@ -702,21 +801,57 @@ async fn measure(
     };
     let establishments = establishments(&db).await?;
     let events = count(&db, "SELECT COUNT(*) FROM events").await?;
-    let first = carnet_core::indicators::Month::of(o.period.from()).ordinal();
-    let last = carnet_core::indicators::Month::of(o.period.to()).ordinal();
-    let blob_bytes = count(
-        &db,
-        &format!(
-            "SELECT CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT) FROM activity_months WHERE month >= {first} AND month <= {last}"
-        ),
-    )
-    .await?
-        + count(
+    let first = Month::of(o.period.from()).ordinal();
+    let last = Month::of(o.period.to()).ordinal();
+    let bytes = async |table: &str, months: &str| {
+        count(
             &db,
-            "SELECT CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT) FROM activity_establishments",
+            &format!(
+                "SELECT CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT) FROM {table} WHERE {months}"
+            ),
+        )
+        .await
+    };
+    let establishment_bytes = bytes("activity_establishments", "1 = 1").await?;
+    let full_blob_bytes = establishment_bytes
+        + bytes(
+            "activity_months",
+            &format!("month >= {first} AND month <= {last}"),
         )
         .await?;
+    let (whole, part) = whole_and_part_months(o.period);
+    let in_list = |months: &[i32]| {
+        format!(
+            "month IN ({})",
+            months
+                .iter()
+                .map(|m| m.to_string())
+                .chain(["-1".to_owned()])
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    let blob_bytes = establishment_bytes
+        + bytes("activity_summaries", &in_list(&whole)).await?
+        + bytes("activity_months", &in_list(&part)).await?;
     let (report, engine_times) = engine(&db, &establishments, o.period, o.repeat).await?;
+    let (full_report, full_times) = full_engine(&db, &establishments, o.period, o.repeat).await?;
+    let full_differences = full_report
+        .establishments
+        .iter()
+        .zip(&report.establishments)
+        .filter(|(a, b)| a != b)
+        .count()
+        + full_report
+            .establishments
+            .len()
+            .abs_diff(report.establishments.len());
+    eprintln!(
+        "  [{}] (a′) chemin complet : médiane {:.2} ms, min {:.2} ms, {full_differences} établissements en désaccord avec (a)",
+        t.backend,
+        median_ms(&full_times),
+        min_ms(&full_times)
+    );
     let figures = PeerFigures::from_engine(&report);
     let engine_active = report
         .establishments
@@ -727,8 +862,8 @@ async fn measure(
         "  [{}] (a) {} établissements, {engine_active} DUI actifs : médiane {:.2} ms, min {:.2} ms",
         t.backend,
         establishments.len(),
-        median_ms(&engine_times),
-        min_ms(&engine_times)
+        median_ms(&engine_times.total),
+        min_ms(&engine_times.total)
     );
     db.close().await;
     let own;
@@ -759,10 +894,13 @@ async fn measure(
             events,
             establishments: establishments.len(),
             engine_times,
+            full_times,
+            full_differences,
             engine_active,
             sql_times,
             sql_differences,
             blob_bytes,
+            full_blob_bytes,
             figures,
         },
         establishments,
@@ -773,7 +911,8 @@ async fn measure(
 pub struct Run {
     pub measured: Vec<Measured>,
     pub duckdb: Option<(DuckDb, usize, f64)>,
-    /// Establishments where the two backends' engine figures differ.
+    /// Establishments where the engine's figures differ: between the two
+    /// backends, or between (a) and (a′) on a backend.
     pub backends_differ: usize,
 }
 
@@ -812,7 +951,7 @@ pub async fn run(o: &Options) -> anyhow::Result<Run> {
     let backends_differ = match measured.as_slice() {
         [a, b] => a.figures.differences(&b.figures),
         _ => 0,
-    };
+    } + measured.iter().map(|m| m.full_differences).sum::<usize>();
     let duckdb = match (&queries, o.duckdb) {
         (Some(queries), true) => {
             let dir = o.work_dir.join("raw-csv");
@@ -941,18 +1080,42 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
         m.engine_active.to_string()
     });
     line(
-        "Index lu pour la période · index bytes read for the period",
-        &|m| format!("{:.1} Mo", m.blob_bytes as f64 / 1e6),
+        "Index lu pour la période · index bytes read for the period — (a) / (a′)",
+        &|m| {
+            format!(
+                "{:.2} Mo / {:.1} Mo",
+                m.blob_bytes as f64 / 1e6,
+                m.full_blob_bytes as f64 / 1e6
+            )
+        },
     );
     line(
-        "**(a) moteur · engine** (`Db::activity` + `compute`), ms — médiane · median (min)",
+        "**(a) moteur · engine** (`Db::indicators`, le chemin de `carnet indicators` · the path of `carnet indicators`), ms — médiane · median (min)",
         &|m| {
             format!(
                 "**{}** ({})",
-                ms(median_ms(&m.engine_times)),
-                ms(min_ms(&m.engine_times))
+                ms(median_ms(&m.engine_times.total)),
+                ms(min_ms(&m.engine_times.total))
             )
         },
+    );
+    line(
+        "dont la requête seule · of which the statement alone (lignes lues, non décodées · rows fetched, not decoded), ms — médiane · median",
+        &|m| ms(median_ms(&m.engine_times.statement)),
+    );
+    line(
+        "(a′) entrée complète · full input (`Db::activity` + `compute`, le chemin d'avant · the previous path, gardé pour l'explication · kept for the explanation), ms — médiane · median (min)",
+        &|m| {
+            format!(
+                "{} ({})",
+                ms(median_ms(&m.full_times)),
+                ms(min_ms(&m.full_times))
+            )
+        },
+    );
+    line(
+        "(a′) en désaccord avec (a) · establishments where (a′) ≠ (a) (chiffres, taux, empreinte · figures, rates, hash)",
+        &|m| m.full_differences.to_string(),
     );
     line(
         "(c) SQL brut · plain SQL `COUNT(DISTINCT …)`, ms — chaque exécution · each run",
@@ -967,7 +1130,7 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
     line("**Ratio (c) / (a)** (cible · target ≥ 100)", &|m| {
         format!(
             "**{:.0}×**",
-            min_ms(&m.sql_times) / median_ms(&m.engine_times)
+            min_ms(&m.sql_times) / median_ms(&m.engine_times.total)
         )
     });
     line(
@@ -982,7 +1145,7 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
         line("**Ratio (b) / (a)** (cible · target > 1)", &|m| {
             format!(
                 "**{:.0}×**",
-                median_ms(&d.times) / median_ms(&m.engine_times)
+                median_ms(&d.times) / median_ms(&m.engine_times.total)
             )
         });
         line(
@@ -993,9 +1156,9 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
     let _ = writeln!(md);
     let _ = writeln!(
         md,
-        "(a) : {} mesures après une exécution de chauffe · timed runs after one warm-up ; toutes les figures de SPEC.md §3 pour tous les établissements · every figure for every establishment. \
+        "(a) et (a′) : {} mesures chacun après une exécution de chauffe · timed runs each after one warm-up ; toutes les figures de SPEC.md §3 pour tous les établissements · every figure for every establishment . \
          (c) : {} exécutions, la première à froid · runs, the first one cold. \
-         Les deux moteurs donnent les mêmes chiffres · both backends give the same figures : {} établissements en désaccord · establishments differ.",
+         Les deux bases et les deux chemins (a) et (a′) donnent les mêmes chiffres · both backends and both paths (a) and (a′) give the same figures : {} établissements en désaccord · establishments differ.",
         o.repeat, o.sql_repeat, run.backends_differ
     );
     if let Some((d, _, export)) = &run.duckdb {
