@@ -204,7 +204,7 @@ pub async fn engine(
 
 /// The statement `Db::indicators` runs for a period of at most 12 months
 /// (one row per establishment: its records blob, and per month its summary
-/// or its day bitmaps), alone: rows fetched, not decoded.
+/// or its day bitmaps, each by a subquery), alone: rows fetched, not decoded.
 async fn index_statement(
     db: &Db,
     establishments: &[Establishment],
@@ -216,12 +216,9 @@ async fn index_statement(
         .collect::<Vec<_>>()
         .join(",");
     let mut columns = vec![
-        "x.id AS establishment_id, p.establishment_id AS pending, e.data AS records".to_owned(),
-    ];
-    let mut joins = vec![
-        "LEFT JOIN activity_pending p ON p.establishment_id = x.id \
-         LEFT JOIN activity_establishments e ON e.establishment_id = x.id"
-            .to_owned(),
+        "x.id AS establishment_id".to_owned(),
+        "(SELECT p.establishment_id FROM activity_pending p WHERE p.establishment_id = x.id) AS pending".to_owned(),
+        "(SELECT e.data FROM activity_establishments e WHERE e.establishment_id = x.id) AS records".to_owned(),
     ];
     for (i, m) in period.months().into_iter().enumerate() {
         let whole = period.mask(m) == m.mask(m.first_day(), m.last_day());
@@ -230,16 +227,14 @@ async fn index_statement(
         } else {
             "activity_months"
         };
-        columns.push(format!("m{i}.data AS m{i}"));
-        joins.push(format!(
-            "LEFT JOIN {table} m{i} ON m{i}.establishment_id = x.id AND m{i}.month = {}",
+        columns.push(format!(
+            "(SELECT m.data FROM {table} m WHERE m.establishment_id = x.id AND m.month = {}) AS m{i}",
             m.ordinal()
         ));
     }
     let sql = format!(
-        "SELECT {} FROM establishments x {} WHERE x.id IN ({ids})",
-        columns.join(", "),
-        joins.join(" ")
+        "SELECT {} FROM establishments x WHERE x.id IN ({ids})",
+        columns.join(", ")
     );
     let mut conn = db.pool().acquire().await?;
     let started = Instant::now();
