@@ -59,6 +59,11 @@ impl Db {
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                     )
                     .await?;
+                    // A page cache of up to 32 MiB per connection instead of
+                    // SQLite's 2 MB: an indicator query reads a few MB of
+                    // index pages; with the default cache each query copied
+                    // them again from the system's cache (≈ 15 % of its CPU).
+                    conn.execute("PRAGMA cache_size = -32768;").await?;
                     // SQLite's advice for long-lived connections: gather the
                     // planner statistics that are missing or stale, bounded
                     // in cost by `analysis_limit`.
