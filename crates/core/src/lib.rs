@@ -8,6 +8,7 @@ pub mod ids;
 pub mod indicators;
 pub mod interchange;
 pub mod model;
+pub mod region;
 pub mod rights;
 pub mod text;
 
