@@ -78,6 +78,9 @@ pub(crate) fn french_serde(message: String) -> String {
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         return format!("type invalide : {rest}").replace("expected", "attendu");
     }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        return format!("valeur invalide : {rest}").replace("expected", "attendu");
+    }
     message
 }
 

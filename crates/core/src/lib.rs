@@ -4,6 +4,7 @@
 //! always arguments, so that the same functions serve the CLI, the API, the
 //! workbook and the proof, and are tested at 23:59 on a DST day.
 
+pub mod funding;
 pub mod ids;
 pub mod indicators;
 pub mod interchange;
