@@ -11,6 +11,7 @@ pub mod interchange;
 pub mod model;
 pub mod region;
 pub mod rights;
+pub mod sampling;
 pub mod text;
 
 pub use ids::{Finess, IdError, Ins, InsOid, Rpps, Siren, Siret};
