@@ -151,4 +151,32 @@ pub enum CollectCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Registre des projets (Référence GALIS, porteur, ESSMS, jalons) : import CSV et liste
+    Projects {
+        #[command(subcommand)]
+        command: ProjectsCommand,
+    },
+    /// Indicateurs agrégés mois par mois (nation, région ou projet), trajectoire,
+    /// complétude et ponctualité ; en tableau, CSV ou classeur .xlsx
+    Summary(crate::collect_summary_cmd::SummaryArgs),
+    /// Projets du registre sans déclaration pour un mois, et déclarations en retard
+    Missing(crate::collect_summary_cmd::MissingArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// Importe ou met à jour les projets d'un fichier CSV (tout ou rien ; colonnes
+    /// décrites dans docs/projets-csv.md). Un projet déjà connu (même Référence GALIS)
+    /// est remplacé, ses ESSMS et jalons compris ; les projets absents du fichier restent.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// Fichier CSV (séparateur « ; », UTF-8)
+        file: PathBuf,
+    },
+    /// Liste les projets du registre
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
 }

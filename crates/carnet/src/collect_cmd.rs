@@ -2,7 +2,7 @@
 //! workbooks (checked cell by cell, stored as declaration versions) and
 //! recheck the integrity of everything stored.
 
-use crate::cli::CollectCommand;
+use crate::cli::{CollectCommand, ProjectsCommand};
 use crate::commands::{connect, now};
 use anyhow::Context;
 use carnet_collect::Limits;
@@ -40,6 +40,9 @@ pub async fn run(command: CollectCommand) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        CollectCommand::Projects { command } => projects(command).await,
+        CollectCommand::Summary(args) => crate::collect_summary_cmd::summary(args).await,
+        CollectCommand::Missing(args) => crate::collect_summary_cmd::missing(args).await,
         CollectCommand::Verify { db } => {
             let db = connect(&db.db).await?;
             carnet_collect::versions::migrate(&db)
@@ -58,6 +61,51 @@ pub async fn run(command: CollectCommand) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::FAILURE)
             }
+        }
+    }
+}
+
+async fn projects(command: ProjectsCommand) -> anyhow::Result<ExitCode> {
+    use carnet_collect::projects;
+    match command {
+        ProjectsCommand::Import { db, file } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("lecture de « {} »", file.display()))?;
+            let parsed = match projects::parse_csv(&bytes) {
+                Ok(parsed) => parsed,
+                Err(errors) => {
+                    println!(
+                        "Fichier « {} » refusé : {} erreur(s), aucun projet importé.",
+                        file.display(),
+                        errors.len()
+                    );
+                    for e in &errors {
+                        println!("  - {e}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let db = connect(&db.db).await?;
+            carnet_collect::versions::migrate(&db)
+                .await
+                .context("tables de la collecte")?;
+            let summary = projects::import(&db, &parsed, "cli", now()).await?;
+            println!(
+                "Registre des projets mis à jour depuis « {} » : {} projet(s) créé(s), {} mis à jour.",
+                file.display(),
+                summary.created,
+                summary.updated
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ProjectsCommand::List { db } => {
+            let db = connect(&db.db).await?;
+            carnet_collect::versions::migrate(&db)
+                .await
+                .context("tables de la collecte")?;
+            let all = projects::list(&db).await?;
+            print!("{}", projects::to_text(&all));
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod collect_cmd;
+mod collect_summary_cmd;
 mod commands;
 mod declarations_cmd;
 mod demo;

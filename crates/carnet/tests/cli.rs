@@ -688,3 +688,130 @@ fn rules_are_shown_changed_as_a_new_version_and_applied_to_the_indicators() {
     let out = rules(&["set", "--file", "/nonexistent/regles.json"]);
     assert!(text(&out).contains("lecture de /nonexistent/regles.json"));
 }
+
+/// The collection platform from the command line, on a database of its own
+/// (no demo needed): registry import (refused then accepted), list,
+/// project-aware ingestion, summary in each format, missing projects.
+#[test]
+fn collect_registry_ingest_and_summary_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("carnet-cli-collect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("collecte.db").display());
+    let workbook = dir.join("recueil.xlsx");
+    std::fs::write(
+        &workbook,
+        include_bytes!("../../collect/tests/fixtures/recueil_propre_2024_05.xlsx"),
+    )
+    .unwrap();
+    let header = "reference_galis;libelle;siret_porteur;annee_appel;regles;nature;\
+        petit_organisme;guichet;finess;notifie_prevu;notifie_reel;demarre_prevu;demarre_reel;\
+        parametrage_finalise_prevu;parametrage_finalise_reel;fin_va_prevu;fin_va_reel;\
+        fin_vsr_prevu;fin_vsr_reel;termine_prevu;termine_reel";
+    let finess = "330100009,330100371,330100744,330101114,330101486,330101858,330102229,\
+        330102591,330102963,330103334,330103706,330104076,330104449,330104811,330105180";
+    let bad = dir.join("mauvais.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}\n4107;Les Pins;73282932000079;2024;aap-2024;acquisition;non;75;{finess};;;;;;;;;;;;\n"
+        ),
+    )
+    .unwrap();
+    let out = carnet(&["collect", "projects", "import", "--db", &url, s(&bad)]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("ligne 2, colonne « siret_porteur », valeur « 73282932000079 »"),
+        "{}",
+        text(&out)
+    );
+    let good = dir.join("projets.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{header}\n4107;Les Pins;73282932000074;2024;aap-2024;acquisition;non;75;{finess};;;;;;;;;;;;\n"
+        ),
+    )
+    .unwrap();
+    let out = carnet(&["collect", "projects", "import", "--db", &url, s(&good)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("1 projet(s) créé(s), 0 mis à jour"),
+        "{}",
+        text(&out)
+    );
+    let out = carnet(&["collect", "projects", "list", "--db", &url]);
+    assert!(stdout(&out).contains("4107 « Les Pins »"), "{}", text(&out));
+    assert!(stdout(&out).contains("15 ESSMS"), "{}", text(&out));
+
+    let out = carnet(&["collect", "ingest", "--db", &url, s(&workbook)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !stdout(&out).contains("registre des projets est vide"),
+        "{}",
+        text(&out)
+    );
+
+    let out = carnet(&["collect", "summary", "--db", &url, "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let csv = stdout(&out);
+    assert!(csv.starts_with('\u{feff}'), "{csv}");
+    // 739/940, 471/739, 532/739, 398/940, 658/940, rounded down.
+    assert!(
+        csv.contains(
+            "\r\n2024-05;France entière;1;15;739;940;398;658;471;532;78,6;63,7;71,9;42,3;70,0;"
+        ),
+        "{csv}"
+    );
+    let out = carnet(&[
+        "collect", "summary", "--db", &url, "--level", "region", "--region", "75",
+    ]);
+    assert!(
+        stdout(&out).contains("Nouvelle-Aquitaine (75)"),
+        "{}",
+        text(&out)
+    );
+    assert!(stdout(&out).contains("78,6 %"), "{}", text(&out));
+    let xlsx = dir.join("agregats.xlsx");
+    let out = carnet(&[
+        "collect",
+        "summary",
+        "--db",
+        &url,
+        "--format",
+        "xlsx",
+        "--out",
+        s(&xlsx),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
+    let out = carnet(&["collect", "missing", "--db", &url, "--month", "2024-06"]);
+    assert!(
+        stdout(&out).contains("Projets sans déclaration pour juin 2024 : 1 sur 1"),
+        "{}",
+        text(&out)
+    );
+
+    for (args, message) in [
+        (
+            vec!["collect", "summary", "--db", &url, "--format", "xlsx"],
+            "--out",
+        ),
+        (
+            vec!["collect", "summary", "--db", &url, "--from", "2024-13"],
+            "mois « 2024-13 » invalide",
+        ),
+        (
+            vec![
+                "collect", "summary", "--db", &url, "--level", "region", "--region", "99",
+            ],
+            "région « 99 » inconnue",
+        ),
+    ] {
+        let out = carnet(&args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("panicked"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,13 +7,15 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use carnet_store::Db;
 
 use crate::cells::french_date;
+use crate::projects::{self, Registry};
 use crate::versions::{self, ArchiveError, Submission, Version};
-use crate::{Declaration, Limits, ProjectRef, Refusal, read_workbook};
+use crate::{Declaration, Limits, Refusal, read_workbook, read_workbook_in};
 
 /// What happened to one file.
 #[derive(Debug, Clone)]
@@ -61,10 +63,11 @@ struct Checked {
     declaration: Option<Declaration>,
 }
 
-/// Reads and checks one submission; never touches the database.
+/// Reads and checks one submission; never touches the database. Without a
+/// registry (no database) the rows are checked among themselves only.
 fn check(
     submission: &Submission<'_>,
-    project: Option<&ProjectRef>,
+    registry: Option<&Registry>,
     limits: &Limits,
 ) -> (Checked, bool) {
     let mut text = format!(
@@ -72,7 +75,11 @@ fn check(
         submission.file_name,
         versions::sha256_hex(submission.bytes)
     );
-    let checked = match read_workbook(submission.bytes, project, limits) {
+    let read = match registry {
+        Some(registry) => read_workbook_in(submission.bytes, registry, limits),
+        None => read_workbook(submission.bytes, None, limits),
+    };
+    let checked = match read {
         Ok(checked) => checked,
         Err(refusal) => {
             text.push_str(&format!("Fichier refusé : {refusal}.\n"));
@@ -130,10 +137,13 @@ fn stored_text(version: &Version) -> String {
 /// Checks one file and, when it is accepted and `db` is given, stores it as the
 /// next version of its declaration. Only a database failure is an `Err`: a
 /// refused file is an outcome, with its reasons in the text.
+///
+/// `registry` is the project registry ([`projects::registry`], loaded once for
+/// many files); `None` checks the rows among themselves only.
 pub async fn ingest(
     db: Option<&Db>,
     submission: &Submission<'_>,
-    project: Option<&ProjectRef>,
+    registry: Option<&Registry>,
     limits: &Limits,
     retention_years: i16,
 ) -> Result<FileOutcome, ArchiveError> {
@@ -143,7 +153,7 @@ pub async fn ingest(
             declaration,
         },
         accepted,
-    ) = check(submission, project, limits);
+    ) = check(submission, registry, limits);
     let Some(declaration) = declaration else {
         return Ok(FileOutcome {
             text,
@@ -182,7 +192,13 @@ struct OnDisk {
 }
 
 /// Reads and checks one file from disk.
-fn check_path(path: &Path, limits: &Limits, sent_by: &str, received_at: jiff::Timestamp) -> OnDisk {
+fn check_path(
+    path: &Path,
+    registry: Option<&Registry>,
+    limits: &Limits,
+    sent_by: &str,
+    received_at: jiff::Timestamp,
+) -> OnDisk {
     let shown = path.display().to_string();
     let bytes = match read_file(path, limits) {
         Ok(bytes) => bytes,
@@ -204,7 +220,7 @@ fn check_path(path: &Path, limits: &Limits, sent_by: &str, received_at: jiff::Ti
         sent_by,
         received_at,
     };
-    let (checked, accepted) = check(&submission, None, limits);
+    let (checked, accepted) = check(&submission, registry, limits);
     OnDisk {
         shown,
         bytes,
@@ -217,6 +233,7 @@ fn check_path(path: &Path, limits: &Limits, sent_by: &str, received_at: jiff::Ti
 /// shared among them. Each file keeps its own limits (size, cells, time).
 fn check_batch(
     paths: Vec<PathBuf>,
+    registry: Option<Arc<Registry>>,
     limits: Limits,
     sent_by: String,
     received_at: jiff::Timestamp,
@@ -227,7 +244,7 @@ fn check_batch(
     if threads <= 1 {
         return paths
             .iter()
-            .map(|p| check_path(p, &limits, &sent_by, received_at))
+            .map(|p| check_path(p, registry.as_deref(), &limits, &sent_by, received_at))
             .collect();
     }
     let next = AtomicUsize::new(0);
@@ -241,7 +258,10 @@ fn check_batch(
                         let Some(path) = paths.get(i) else {
                             return done;
                         };
-                        done.push((i, check_path(path, &limits, &sent_by, received_at)));
+                        done.push((
+                            i,
+                            check_path(path, registry.as_deref(), &limits, &sent_by, received_at),
+                        ));
                     }
                 })
             })
@@ -342,6 +362,9 @@ async fn store_checked(
 /// checked, even after a refused one. Returns the French text to print and
 /// whether every file was accepted (the command exits non-zero otherwise).
 ///
+/// With a database, each file is checked against the project of its GALIS in
+/// the registry, read once for all the files (see [`read_workbook_in`]).
+///
 /// Files are read and checked on every core, a batch at a time, while the
 /// batch before is stored; the accepted files of a batch are stored in one
 /// transaction (see [`versions::store_batch`]). The text and the versions are
@@ -356,9 +379,16 @@ pub async fn ingest_paths(
 ) -> Result<(String, bool), ArchiveError> {
     let mut text = String::new();
     let mut all_accepted = true;
+    let registry = match db {
+        Some(db) => Some(Arc::new(projects::registry(db).await?)),
+        None => None,
+    };
     let spawn = |batch: Vec<PathBuf>| {
         let (limits, sent_by) = (limits.clone(), sent_by.to_owned());
-        tokio::task::spawn_blocking(move || check_batch(batch, limits, sent_by, received_at))
+        let registry = registry.clone();
+        tokio::task::spawn_blocking(move || {
+            check_batch(batch, registry, limits, sent_by, received_at)
+        })
     };
     let mut batches = batches(paths, limits).into_iter();
     let mut next = batches.next().map(spawn);

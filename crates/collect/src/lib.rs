@@ -20,10 +20,13 @@
 //! `versions` (declaration versions, files by SHA-256), `ingest` (one file end
 //! to end, in French).
 
+pub mod aggregate;
 mod cells;
 mod headers;
 pub mod ingest;
 mod limits;
+pub mod projects;
+pub mod regions;
 mod report;
 mod rules;
 mod sheet;
@@ -152,12 +155,29 @@ pub fn read_workbook(
     project: Option<&ProjectRef>,
     limits: &Limits,
 ) -> Result<Checked, Refusal> {
+    read(bytes, rules::Lookup::Given(project), limits)
+}
+
+/// Reads a collection workbook and checks it against the project of its
+/// Référence GALIS in `registry`: the SIRET must be the porteur's and every
+/// FINESS one of the project's. A GALIS unknown to a non-empty registry is an
+/// error on its cell; an empty registry is a warning, and the rows are then
+/// only checked against each other, as [`read_workbook`] without a project.
+pub fn read_workbook_in(
+    bytes: &[u8],
+    registry: &projects::Registry,
+    limits: &Limits,
+) -> Result<Checked, Refusal> {
+    read(bytes, rules::Lookup::Registry(registry), limits)
+}
+
+fn read(bytes: &[u8], lookup: rules::Lookup<'_>, limits: &Limits) -> Result<Checked, Refusal> {
     limits::check_container(bytes, limits)?;
     let mut book = sheet::Book::open(bytes, limits)?;
     let mut findings = Vec::new();
     let (grid, header_row) = find_data_sheet(&mut book, &mut findings)?;
     let layout = headers::map_columns(&grid, header_row, &mut findings);
-    let rows = rules::check(&grid, &layout, book.is_1904, project, &mut findings);
+    let rows = rules::check(&grid, &layout, book.is_1904, lookup, &mut findings);
     let mut report = Report { findings };
     report.sort();
     Ok(Checked {

@@ -65,6 +65,8 @@ pub enum Rule {
     Period,
     /// A totals row was found and left out of the data.
     TotalsRow,
+    /// The project registry was empty: the file could not be checked against its project.
+    Registry,
 }
 
 impl Rule {
@@ -87,6 +89,7 @@ impl Rule {
             Rule::Date => "date",
             Rule::Period => "periode",
             Rule::TotalsRow => "ligne-de-totaux",
+            Rule::Registry => "registre-des-projets",
         }
     }
 }

@@ -18,6 +18,7 @@ pub(crate) use across::file_period;
 use crate::ProjectRef;
 use crate::cells::{self, Read, display, french_date, identifier_text};
 use crate::headers::{Field, Layout, normalise};
+use crate::projects::Registry;
 use crate::report::{CellRef, Finding, Rule, Severity};
 use crate::sheet::{Grid, Value};
 
@@ -93,12 +94,60 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Where the project of a file comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lookup<'a> {
+    /// The caller knows it, or there is no registry to look in.
+    Given(Option<&'a ProjectRef>),
+    /// Looked up by the file's Référence GALIS once its rows are read.
+    Registry(&'a Registry),
+}
+
+/// The project of the file from the registry, by the GALIS of its first row
+/// that has one. An unknown GALIS is an error on that cell (the rows are then
+/// checked among themselves, so that the report still lists everything); an
+/// empty registry is a warning: the file is checked as without a registry.
+fn resolve<'a>(ctx: &mut Ctx<'_>, rows: &[Row], registry: &'a Registry) -> Option<&'a ProjectRef> {
+    if registry.is_empty() {
+        ctx.findings.push(Finding::new(
+            Severity::Avertissement,
+            Rule::Registry,
+            &ctx.grid.name,
+            None,
+            None,
+            "le registre des projets est vide : la Référence GALIS, le SIRET du porteur et les \
+             FINESS n'ont été comparés qu'entre les lignes du fichier, pas au projet déclaré \
+             dans GALIS",
+        ));
+        return None;
+    }
+    let row = rows.iter().find(|r| r.galis.is_some())?;
+    let galis = row.galis.as_deref()?;
+    if let Some(project) = registry.get(galis) {
+        return Some(project);
+    }
+    if let Some((at, _)) = ctx.at(row.row - 1, Field::Galis) {
+        ctx.push(
+            Severity::Erreur,
+            Rule::Galis,
+            at,
+            Some(galis.to_owned()),
+            format!(
+                "Référence GALIS inconnue du registre des projets ({} projet(s)) : vérifiez la \
+                 référence, ou demandez à l'ARS d'enregistrer le projet",
+                registry.len()
+            ),
+        );
+    }
+    None
+}
+
 /// Checks every data row under the header, then the rules across rows.
 pub(crate) fn check(
     grid: &Grid,
     layout: &Layout,
     is_1904: bool,
-    project: Option<&ProjectRef>,
+    lookup: Lookup<'_>,
     findings: &mut Vec<Finding>,
 ) -> Vec<Row> {
     let mut ctx = Ctx {
@@ -163,6 +212,10 @@ pub(crate) fn check(
                 .to_owned(),
         );
     }
+    let project = match lookup {
+        Lookup::Given(project) => project,
+        Lookup::Registry(registry) => resolve(&mut ctx, &rows, registry),
+    };
     across::check(&mut ctx, &rows, project);
     rows
 }

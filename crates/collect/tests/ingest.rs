@@ -13,6 +13,8 @@ mod batch;
 mod fixtures;
 #[path = "ingest/limits.rs"]
 mod limits;
+#[path = "ingest/platform.rs"]
+mod platform;
 #[path = "ingest/rules.rs"]
 mod rules;
 #[path = "ingest/support.rs"]
