@@ -1072,6 +1072,10 @@ const MONTHS_PER_QUERY: usize = 12;
 /// out, a subquery lets each row go as soon as its blobs are found (the
 /// caller decodes while the server reads). Longer periods read the month
 /// rows apart and group them.
+/// From how many establishments a period's figures are read on two
+/// connections at once (below, the second connection costs more than it saves).
+const SPLIT_FROM: usize = 16;
+
 async fn feed_period<S: PeriodSink>(
     conn: &mut AnyConnection,
     establishments: &[Establishment],
@@ -2017,13 +2021,38 @@ impl Db {
             .iter()
             .map(|e| figures.establishment(e))
             .collect();
-        let mut conn = self.pool.acquire().await?;
-        let pending = feed_period(&mut conn, establishments, period, &mut counters).await?;
+        let pending = if establishments.len() >= SPLIT_FROM {
+            // Two halves on two connections: each statement runs in its own
+            // connection's thread (SQLite) or server process (PostgreSQL),
+            // in parallel, while this task decodes the rows of both as they
+            // come; on one connection the reading alone was most of the time.
+            let half = establishments.len() / 2;
+            let (first, second) = establishments.split_at(half);
+            let (first_counters, second_counters) = counters.split_at_mut(half);
+            let mut one = self.pool.acquire().await?;
+            let mut two = self.pool.acquire().await?;
+            let (mut pending, other) = futures_util::future::try_join(
+                feed_period(&mut one, first, period, first_counters),
+                feed_period(&mut two, second, period, second_counters),
+            )
+            .await?;
+            pending.extend(other);
+            pending
+        } else {
+            let mut conn = self.pool.acquire().await?;
+            feed_period(&mut conn, establishments, period, &mut counters).await?
+        };
+        let mut conn = match pending.is_empty() {
+            true => None,
+            false => Some(self.pool.acquire().await?),
+        };
         let mut results = Vec::with_capacity(establishments.len());
         for (e, counter) in establishments.iter().zip(counters) {
-            if pending.contains(&e.id.0) {
+            if let Some(conn) = conn.as_mut()
+                && pending.contains(&e.id.0)
+            {
                 // Not built yet (migrated database): the raw rows answer.
-                let raw = load_raw(&mut conn, e.id, None).await?.derive(e)?;
+                let raw = load_raw(conn, e.id, None).await?.derive(e)?;
                 let mut counter = figures.establishment(e);
                 PeriodActivity::from_activity(&raw, period)
                     .and_then(|a| a.feed(&mut counter))

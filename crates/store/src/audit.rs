@@ -110,9 +110,10 @@ fn entry_hash(
     hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Appends entries of one organisation inside a transaction. Opening it locks
-/// the organisation's chain head until the transaction ends (PostgreSQL:
-/// `FOR UPDATE`; SQLite: the write transaction is `BEGIN IMMEDIATE`).
+/// Appends entries of one organisation inside a transaction. The first append
+/// locks the organisation's chain head until the transaction ends (PostgreSQL:
+/// `FOR UPDATE`, at the read of the head or in the insert from a cached head;
+/// SQLite: one write transaction at a time).
 pub(crate) struct AuditWriter {
     organisation: OrganisationId,
     seq: i64,
@@ -120,6 +121,7 @@ pub(crate) struct AuditWriter {
     /// The head came from this process's cache: the first append checks it.
     cached: bool,
     heads: Heads,
+    backend: crate::Backend,
 }
 
 /// Last known chain head of each organisation, per process. Only a hint: an
@@ -156,14 +158,11 @@ impl AuditWriter {
         conn: &mut AnyConnection,
         organisation: OrganisationId,
     ) -> Result<Self> {
-        let cached = match db.backend {
-            crate::Backend::Sqlite => db
-                .heads
-                .lock()
-                .ok()
-                .and_then(|h| h.get(&organisation.0).cloned()),
-            crate::Backend::Postgres => None,
-        };
+        let cached = db
+            .heads
+            .lock()
+            .ok()
+            .and_then(|h| h.get(&organisation.0).cloned());
         let (seq, hash, cached) = match cached {
             Some((seq, hash)) => (seq, hash, true),
             None => {
@@ -177,6 +176,7 @@ impl AuditWriter {
             hash,
             cached,
             heads: db.heads.clone(),
+            backend: db.backend,
         })
     }
 
@@ -210,9 +210,21 @@ impl AuditWriter {
             // From a cached head, insert only if the head is still the one we
             // chain onto; the trigger of migration 0004 then moves the head.
             let sql = if self.cached {
-                "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                 WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = $1 AND seq = $11 AND hash = $9)"
+                match self.backend {
+                    crate::Backend::Sqlite => {
+                        "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                         WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = $1 AND seq = $11 AND hash = $9)"
+                    }
+                    // The head row is locked as it is checked: a concurrent
+                    // append waits for the other transaction to end, then sees
+                    // the moved head, inserts nothing and the head is read again.
+                    crate::Backend::Postgres => {
+                        "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                         WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = $1 AND seq = $11 AND hash = $9 FOR UPDATE)"
+                    }
+                }
             } else {
                 "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -237,7 +249,7 @@ impl AuditWriter {
                 self.hash = hash;
                 return Ok(());
             }
-            let (seq, hash) = read_head(conn, crate::Backend::Sqlite, self.organisation).await?;
+            let (seq, hash) = read_head(conn, self.backend, self.organisation).await?;
             self.seq = seq;
             self.hash = hash;
             self.cached = false;

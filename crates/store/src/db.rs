@@ -14,6 +14,12 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pool: AnyPool,
+    /// Where write transactions run. On SQLite, one connection of its own:
+    /// the database takes one writer at a time anyway, and a connection that
+    /// only another connection writes through must drop its page cache at
+    /// each transaction (the pool hands its connections out in turn), which
+    /// made every write read its pages again. On PostgreSQL, the pool itself.
+    writer: AnyPool,
     pub(crate) backend: Backend,
     url: String,
     pub(crate) heads: crate::audit::Heads,
@@ -45,39 +51,53 @@ impl Db {
         } else {
             return Err(StoreError::Url(url.to_owned()));
         };
-        let options = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 4,
-            Backend::Postgres => 16,
-        });
+        let options = AnyPoolOptions::new();
         let options = if backend == Backend::Sqlite {
-            options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers work during a write; NORMAL is durable in WAL
-                    // mode up to the last checkpointed transaction on power loss.
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+            // A SQLite connection is a file handle in this process: it cannot
+            // drop like a network connection, so sqlx's ping before each
+            // acquire is only one more round trip to the connection's thread
+            // (tens of µs on an idle virtual machine, for every transaction).
+            options
+                .test_before_acquire(false)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // WAL lets readers work during a write; NORMAL is durable in WAL
+                        // mode up to the last checkpointed transaction on power loss.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                    )
-                    .await?;
-                    // A page cache of up to 32 MiB per connection instead of
-                    // SQLite's 2 MB: an indicator query reads a few MB of
-                    // index pages; with the default cache each query copied
-                    // them again from the system's cache (≈ 15 % of its CPU).
-                    conn.execute("PRAGMA cache_size = -32768;").await?;
-                    // SQLite's advice for long-lived connections: gather the
-                    // planner statistics that are missing or stale, bounded
-                    // in cost by `analysis_limit`.
-                    conn.execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                        )
                         .await?;
-                    Ok(())
+                        // A page cache of up to 32 MiB per connection instead of
+                        // SQLite's 2 MB: an indicator query reads a few MB of
+                        // index pages; with the default cache each query copied
+                        // them again from the system's cache (≈ 15 % of its CPU).
+                        conn.execute("PRAGMA cache_size = -32768;").await?;
+                        // SQLite's advice for long-lived connections: gather the
+                        // planner statistics that are missing or stale, bounded
+                        // in cost by `analysis_limit`.
+                        conn.execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                            .await?;
+                        Ok(())
+                    })
                 })
-            })
         } else {
             options
         };
-        let pool = options.connect(&url).await?;
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                let pool = options.clone().max_connections(4).connect(&url).await?;
+                let writer = options.max_connections(1).connect(&url).await?;
+                (pool, writer)
+            }
+            Backend::Postgres => {
+                let pool = options.max_connections(16).connect(&url).await?;
+                (pool.clone(), pool)
+            }
+        };
         let mut db = Db {
             pool,
+            writer,
             backend,
             url: url.clone(),
             heads: Default::default(),
@@ -117,9 +137,19 @@ impl Db {
     /// cannot fail half-way on a lock upgrade.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         })
+    }
+
+    /// Starts a write transaction whose first statement writes. On SQLite a
+    /// plain `BEGIN`: that statement takes the write lock (waiting as
+    /// `busy_timeout` says), so nothing is read before the lock is held and
+    /// the lock can never have to be upgraded half-way, as `begin_write`
+    /// guards against; the lock is taken once instead of at `BEGIN` and again
+    /// checked at the first write.
+    pub async fn begin_insert(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.writer.begin().await?)
     }
 
     /// Refreshes the query planner's statistics (after a bulk load).
@@ -137,5 +167,6 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }

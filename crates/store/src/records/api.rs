@@ -220,11 +220,16 @@ impl Db {
         scope: &Scope,
         mut record: R,
     ) -> Result<R> {
-        let mut tx = self.begin_write().await?;
-        let id = if R::KIND != "stay"
-            && record.person().is_some()
-            && scope.allows(record.establishment())
-        {
+        let fast =
+            R::KIND != "stay" && record.person().is_some() && scope.allows(record.establishment());
+        // The fast path's first statement is its insert: it may take the
+        // write lock itself.
+        let mut tx = if fast {
+            self.begin_insert().await?
+        } else {
+            self.begin_write().await?
+        };
+        let id = if fast {
             invalid(record.check())?;
             if record.organisation() != scope.organisation {
                 return Err(StoreError::Conflict(
