@@ -51,8 +51,9 @@ fn int(x: f64) -> String {
     out
 }
 
+/// Rounded down: a ratio just under a target never reads as the target.
 fn percent(x: f64) -> String {
-    format!("{:.0} %", x * 100.0)
+    format!("{:.0} %", (x * 100.0).floor())
 }
 
 fn duration(seconds: f64) -> String {
@@ -164,6 +165,23 @@ pub fn markdown(c: &Context<'_>, figures: &[Figures]) -> String {
                 "**{}**",
                 percent(f.raw_single.as_secs_f64() / f.ours_single.as_secs_f64().max(1e-9))
             )
+        },
+    );
+    row(
+        "Unitaire · one by one — pilote brut sans le ping de sqlx avant chaque connexion · raw driver without the acquire ping (comme le store sur SQLite · as the store on SQLite), év./s",
+        &|f| match f.raw_no_ping_single {
+            Some(d) => int(rate(f.single_n, d)),
+            None => "—".to_owned(),
+        },
+    );
+    row(
+        "**Ratio Carnet / brut sans ping · ours / raw without ping**",
+        &|f| match f.raw_no_ping_single {
+            Some(d) => format!(
+                "**{}**",
+                percent(d.as_secs_f64() / f.ours_single.as_secs_f64().max(1e-9))
+            ),
+            None => "—".to_owned(),
         },
     );
     row(
