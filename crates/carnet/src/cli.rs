@@ -161,6 +161,15 @@ pub enum CollectCommand {
     Summary(crate::collect_summary_cmd::SummaryArgs),
     /// Projets du registre sans déclaration pour un mois, et déclarations en retard
     Missing(crate::collect_summary_cmd::MissingArgs),
+    /// Financement d'un projet du registre : subvention ligne par ligne, avance, solde et
+    /// ses conditions, éligibilité
+    Funding(crate::collect_funding_cmd::FundingArgs),
+    /// Échantillons d'audit européen : tirage reproductible d'ESSMS déclarés, contrôles
+    /// des preuves et leurs résultats
+    Sample {
+        #[command(subcommand)]
+        command: crate::collect_sample_cmd::SampleCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]

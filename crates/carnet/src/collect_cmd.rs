@@ -43,6 +43,8 @@ pub async fn run(command: CollectCommand) -> anyhow::Result<ExitCode> {
         CollectCommand::Projects { command } => projects(command).await,
         CollectCommand::Summary(args) => crate::collect_summary_cmd::summary(args).await,
         CollectCommand::Missing(args) => crate::collect_summary_cmd::missing(args).await,
+        CollectCommand::Funding(args) => crate::collect_funding_cmd::run(args).await,
+        CollectCommand::Sample { command } => crate::collect_sample_cmd::run(command).await,
         CollectCommand::Verify { db } => {
             let db = connect(&db.db).await?;
             carnet_collect::versions::migrate(&db)

@@ -105,7 +105,7 @@ fn region(code: Option<&str>) -> anyhow::Result<Option<String>> {
     }
 }
 
-async fn open(db: &DbArg) -> anyhow::Result<carnet_store::Db> {
+pub async fn open(db: &DbArg) -> anyhow::Result<carnet_store::Db> {
     let db = connect(&db.db).await?;
     carnet_collect::versions::migrate(&db)
         .await

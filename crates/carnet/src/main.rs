@@ -5,6 +5,8 @@
 
 mod cli;
 mod collect_cmd;
+mod collect_funding_cmd;
+mod collect_sample_cmd;
 mod collect_summary_cmd;
 mod commands;
 mod declarations_cmd;

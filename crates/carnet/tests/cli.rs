@@ -815,3 +815,218 @@ fn collect_registry_ingest_and_summary_from_the_command_line() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Funding and EU audit samples from the command line, on a database of its
+/// own: a project's subsidy with a details file (an ESSMS in two projects is
+/// a finding), a bad details file named by field, then a sample drawn twice
+/// alike, shown, and an outcome recorded.
+#[test]
+fn collect_funding_and_audit_sample_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("carnet-cli-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("collecte.db").display());
+    let header = "reference_galis;libelle;siret_porteur;annee_appel;regles;nature;\
+        petit_organisme;guichet;finess;notifie_prevu;notifie_reel;demarre_prevu;demarre_reel;\
+        parametrage_finalise_prevu;parametrage_finalise_reel;fin_va_prevu;fin_va_reel;\
+        fin_vsr_prevu;fin_vsr_reel;termine_prevu;termine_reel";
+    let finess = "330100009,330100371,330100744,330101114,330101486,330101858,330102229,\
+        330102591,330102963,330103334,330103706,330104076,330104449,330104811,330105180";
+    let projects = dir.join("projets.csv");
+    std::fs::write(
+        &projects,
+        format!(
+            "{header}\n4107;Les Pins;73282932000074;2024;aap-2024;acquisition;non;75;{finess};;;;;;;;;;;;\n\
+             4200;Autre;77572284600117;2021;aap-2021;acquisition;non;75;330100009;;;;;;;;;;;;\n"
+        ),
+    )
+    .unwrap();
+    let out = carnet(&["collect", "projects", "import", "--db", &url, s(&projects)]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let details = dir.join("details.json");
+    std::fs::write(
+        &details,
+        r#"{"organisme": "330780495", "solution": "Éditeur A — DUI 5"}"#,
+    )
+    .unwrap();
+    let out = carnet(&[
+        "collect",
+        "funding",
+        "--db",
+        &url,
+        "--galis",
+        "4107",
+        "--details",
+        s(&details),
+        "--targets-reached",
+        "oui",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = stdout(&out);
+    // 15 × 7 000 + 15 × 14 000 = 315 000; half at the signature.
+    for expected in [
+        "Jeu de règles : ESMS numérique, appel à projets 2024",
+        "d'après l'année d'appel 2024",
+        "Subvention totale : 315\u{a0}000,00\u{a0}€",
+        "Avance (50 % à la signature de la convention) : 157\u{a0}500,00\u{a0}€",
+        "les éléments de preuve des dépenses : non reçus",
+        "en attente",
+        "NON éligible",
+        "ESSMS FINESS 330100009 déjà financé dans le projet 4200",
+    ] {
+        assert!(shown.contains(expected), "{expected}: {}", text(&out));
+    }
+    let out = carnet(&[
+        "collect", "funding", "--db", &url, "--galis", "4107", "--format", "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["subsidy"]["total_cents"], 31_500_000);
+
+    let bad = dir.join("mauvais.json");
+    std::fs::write(
+        &bad,
+        r#"{"essms": {"330100009": {"devis_equipement": "douze mille"}}}"#,
+    )
+    .unwrap();
+    for (args, message) in [
+        (
+            vec![
+                "collect",
+                "funding",
+                "--db",
+                &url,
+                "--galis",
+                "4107",
+                "--details",
+                s(&bad),
+            ],
+            "champ « essms.330100009.devis_equipement »",
+        ),
+        (
+            vec!["collect", "funding", "--db", &url, "--galis", "9999"],
+            "projet « 9999 » inconnu du registre",
+        ),
+        (
+            vec![
+                "collect", "funding", "--db", &url, "--galis", "4107", "--rules", "aap-1999",
+            ],
+            "jeu de règles « aap-1999 » inconnu",
+        ),
+    ] {
+        let out = carnet(&args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("panicked"));
+    }
+
+    let workbook = dir.join("recueil.xlsx");
+    std::fs::write(
+        &workbook,
+        include_bytes!("../../collect/tests/fixtures/recueil_propre_2024_05.xlsx"),
+    )
+    .unwrap();
+    let out = carnet(&["collect", "ingest", "--db", &url, s(&workbook)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let draw = || {
+        carnet(&[
+            "collect",
+            "sample",
+            "draw",
+            "--db",
+            &url,
+            "--seed",
+            "ue-2024-05",
+            "--size",
+            "3",
+            "--month",
+            "2024-05",
+        ])
+    };
+    let (first, second) = (draw(), draw());
+    assert!(first.status.success(), "{}", text(&first));
+    let drawn = |out: &Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter(|l| l.contains(". FINESS ") || l.contains("rang : SHA-256"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(drawn(&first).len(), 6, "{}", text(&first));
+    assert_eq!(drawn(&first), drawn(&second));
+    assert!(
+        stdout(&first).contains("Échantillon d'audit n° 1"),
+        "{}",
+        text(&first)
+    );
+    assert!(stdout(&first).contains("à vérifier"), "{}", text(&first));
+    let line = drawn(&first)[0].clone();
+    let finess = line.split("FINESS ").nth(1).unwrap()[..9].to_owned();
+    let out = carnet(&[
+        "collect",
+        "sample",
+        "record",
+        "--db",
+        &url,
+        "--id",
+        "1",
+        "--finess",
+        &finess,
+        "--check",
+        "dui_actifs",
+        "--outcome",
+        "non-conforme",
+        "--note",
+        "état : 12 DUI actifs",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = carnet(&["collect", "sample", "show", "--db", &url, "--id", "1"]);
+    assert!(
+        stdout(&out).contains("non conforme (non-conforme), par cli"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stdout(&out).contains("« état : 12 DUI actifs »"),
+        "{}",
+        text(&out)
+    );
+    for (args, message) in [
+        (
+            vec!["collect", "sample", "show", "--db", &url, "--id", "42"],
+            "échantillon n° 42 inconnu",
+        ),
+        (
+            vec![
+                "collect",
+                "sample",
+                "record",
+                "--db",
+                &url,
+                "--id",
+                "1",
+                "--finess",
+                &finess,
+                "--check",
+                "tampon",
+                "--outcome",
+                "conforme",
+            ],
+            "point de contrôle « tampon » inconnu",
+        ),
+        (
+            vec![
+                "collect", "sample", "draw", "--db", &url, "--seed", "x", "--size", "2", "--month",
+                "2023-01",
+            ],
+            "aucun ESSMS déclaré",
+        ),
+    ] {
+        let out = carnet(&args);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("panicked"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,10 +18,13 @@
 //! row, columns by text), `cells` (what one cell says), `rules` (SPEC.md §4.1 on
 //! rows and across rows), `report` (findings and their French text),
 //! `versions` (declaration versions, files by SHA-256), `ingest` (one file end
-//! to end, in French).
+//! to end, in French), `funding` (a registered project's subsidy and
+//! eligibility, `docs/financement.md`), `sampling` (EU audit samples and the
+//! outcomes of their checks, `docs/audit-echantillon.md`).
 
 pub mod aggregate;
 mod cells;
+pub mod funding;
 mod headers;
 pub mod ingest;
 mod limits;
@@ -29,6 +32,7 @@ pub mod projects;
 pub mod regions;
 mod report;
 mod rules;
+pub mod sampling;
 mod sheet;
 pub mod versions;
 

@@ -11,12 +11,16 @@
 mod batch;
 #[path = "ingest/fixtures.rs"]
 mod fixtures;
+#[path = "ingest/funding.rs"]
+mod funding;
 #[path = "ingest/limits.rs"]
 mod limits;
 #[path = "ingest/platform.rs"]
 mod platform;
 #[path = "ingest/rules.rs"]
 mod rules;
+#[path = "ingest/sampling.rs"]
+mod sampling;
 #[path = "ingest/support.rs"]
 mod support;
 #[path = "ingest/versions.rs"]

@@ -17,17 +17,17 @@ petit_organisme;guichet;finess;notifie_prevu;notifie_reel;demarre_prevu;demarre_
 parametrage_finalise_prevu;parametrage_finalise_reel;fin_va_prevu;fin_va_reel;fin_vsr_prevu;\
 fin_vsr_reel;termine_prevu;termine_reel";
 
-const SIRET_B: &str = "77572284600117";
+pub const SIRET_B: &str = "77572284600117";
 
 /// A FINESS in Paris (Île-de-France), different for each `i`.
-fn paris(i: usize) -> String {
+pub fn paris(i: usize) -> String {
     Finess::with_computed_key(&format!("750{:05}", 100 + i))
         .unwrap()
         .to_string()
 }
 
 /// One CSV line with the given identity and establishments, no milestone.
-fn line(galis: &str, siret: &str, desk: &str, finess: &[String]) -> String {
+pub fn line(galis: &str, siret: &str, desk: &str, finess: &[String]) -> String {
     format!(
         "{galis};Projet {galis};{siret};2024;aap-2024;acquisition;non;{desk};{};;;;;;;;;;;;",
         finess.join(",")
@@ -44,7 +44,7 @@ fn csv(lines: &[String]) -> Vec<u8> {
     text.into_bytes()
 }
 
-async fn import(db: &Db, lines: &[String]) -> projects::ImportSummary {
+pub async fn import(db: &Db, lines: &[String]) -> projects::ImportSummary {
     let parsed = projects::parse_csv(&csv(lines)).unwrap();
     projects::import(db, &parsed, "test", "2024-01-01T00:00:00Z".parse().unwrap())
         .await
@@ -323,7 +323,7 @@ fn row(
 }
 
 /// Three projects in two regions over May and June 2024 (see the expectations).
-async fn three_projects(db: &Db) {
+pub async fn three_projects(db: &Db) {
     let (a1, a2, b1, c1, c2) = (finess(0), finess(1), paris(0), finess(2), paris(1));
     import(
         db,
