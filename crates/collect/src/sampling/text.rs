@@ -5,9 +5,18 @@ use super::{OutcomeRecord, Sample, outcome_code};
 fn when(at: jiff::Timestamp) -> String {
     // Paris time: the platform's users read French local time.
     let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned_datetime(tz)
-        .strftime("%d/%m/%Y %H:%M")
-        .to_string()
+    format!(
+        "{} (heure de Paris)",
+        at.to_zoned_datetime(tz).strftime("%d/%m/%Y %H:%M")
+    )
+}
+
+/// "Normandie (28)" for an INSEE code the platform knows; the code alone otherwise.
+fn region(code: &str) -> String {
+    match crate::regions::by_code(code) {
+        Some(r) => format!("{} ({})", r.name, r.code),
+        None => code.to_owned(),
+    }
 }
 
 fn outcome(r: &OutcomeRecord) -> String {
@@ -59,9 +68,10 @@ pub fn to_text(s: &Sample) -> String {
             e.position,
             e.finess,
             e.galis,
-            e.region
-                .as_deref()
-                .unwrap_or("975 (Saint-Pierre-et-Miquelon)"),
+            e.region.as_deref().map_or_else(
+                || "aucune ARS (Saint-Pierre-et-Miquelon)".to_owned(),
+                region
+            ),
             e.actifs,
             e.version_id
         ));

@@ -153,7 +153,7 @@ async fn a_draw_is_reproducible_stored_and_shown_and_outcomes_are_appended() {
         assert!(text.contains("Échantillon d'audit n°"), "{text}");
         assert!(text.contains("Graine publiée : « ue-2024 »"), "{text}");
         assert!(
-            text.contains("[signature] Signatures du déclarant et du représentant légal présentes et valides : conforme (conforme), par auditeur-2 le 02/08/2024 10:00 — « état signé reçu »"),
+            text.contains("[signature] Signatures du déclarant et du représentant légal présentes et valides : conforme (conforme), par auditeur-2 le 02/08/2024 10:00 (heure de Paris) — « état signé reçu »"),
             "{text}"
         );
         assert!(text.contains("précédemment : non conforme"), "{text}");
