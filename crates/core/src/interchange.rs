@@ -61,6 +61,40 @@ fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, 
     })
 }
 
+/// Reads one JSON object, for files a person edits (rule sets): on failure,
+/// the path of the field at fault ("" for the whole text) and the French rule.
+pub(crate) fn json_object<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, (String, String)> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." { String::new() } else { path };
+        let rule = if inner.is_syntax() || inner.is_eof() {
+            format!(
+                "JSON invalide à la ligne {}, colonne {}",
+                inner.line(),
+                inner.column()
+            )
+        } else {
+            french_serde(inner.to_string())
+        };
+        (field, rule)
+    })?;
+    de.end().map_err(|e| {
+        (
+            String::new(),
+            format!(
+                "texte en trop après l'objet JSON (ligne {}, colonne {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    Ok(value)
+}
+
 /// serde_json's messages are English; the few shapes it produces are translated.
 pub(crate) fn french_serde(message: String) -> String {
     let message = message

@@ -1072,6 +1072,22 @@ const MONTHS_PER_QUERY: usize = 12;
 /// out, a subquery lets each row go as soon as its blobs are found (the
 /// caller decodes while the server reads). Longer periods read the month
 /// rows apart and group them.
+/// Each establishment's index in `establishments` by id, and the ids as a
+/// list for `IN (…)`: integers, written into the text, need no parameters.
+fn id_positions(establishments: &[Establishment]) -> (HashMap<i64, usize>, String) {
+    let position = establishments
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.0, i))
+        .collect();
+    let ids = establishments
+        .iter()
+        .map(|e| e.id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    (position, ids)
+}
+
 /// From how many establishments a period's figures are read on two
 /// connections at once (below, the second connection costs more than it saves).
 const SPLIT_FROM: usize = 16;
@@ -1086,17 +1102,7 @@ async fn feed_period<S: PeriodSink>(
     if establishments.is_empty() {
         return Ok(pending);
     }
-    let position: HashMap<i64, usize> = establishments
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.id.0, i))
-        .collect();
-    // Ids are integers: written into the text, they need no parameters.
-    let ids = establishments
-        .iter()
-        .map(|e| e.id.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let (position, ids) = id_positions(establishments);
     let months: Vec<(Month, bool)> = period
         .months()
         .into_iter()
@@ -1883,17 +1889,7 @@ impl Db {
             .iter()
             .map(|row| row.int("establishment_id"))
             .collect::<Result<_>>()?;
-        let position: HashMap<i64, usize> = establishments
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.0, i))
-            .collect();
-        // Ids are integers: written into the text, they need no parameters.
-        let ids = establishments
-            .iter()
-            .map(|e| e.id.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let (position, ids) = id_positions(establishments);
         let first_month = Month::of(period.from()).ordinal();
         let last_month = Month::of(period.to()).ordinal();
         // Two plain index reads, no sort in the database: the month rows are

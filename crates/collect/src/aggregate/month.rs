@@ -11,21 +11,6 @@ pub struct Month {
     pub month: i8,
 }
 
-const NAMES: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 impl Month {
     pub fn of(date: Date) -> Self {
         Self {
@@ -82,12 +67,11 @@ impl Month {
 
     /// « mai 2024 ».
     pub fn label(self) -> String {
-        let name = usize::try_from(self.month - 1)
-            .ok()
-            .and_then(|i| NAMES.get(i))
-            .copied()
-            .unwrap_or("?");
-        format!("{name} {}", self.year)
+        format!(
+            "{} {}",
+            carnet_core::indicators::french_month_name(self.month),
+            self.year
+        )
     }
 }
 

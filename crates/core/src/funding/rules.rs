@@ -160,30 +160,8 @@ impl FundingRules {
     /// Reads a rule set written as JSON and validates it. Every error is
     /// French and names the field, so that whoever edited the file finds it.
     pub fn from_json(text: &str) -> Result<FundingRules, FundingError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let rules: FundingRules = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let field = if path == "." { String::new() } else { path };
-            let rule = if inner.is_syntax() || inner.is_eof() {
-                format!(
-                    "JSON invalide à la ligne {}, colonne {}",
-                    inner.line(),
-                    inner.column()
-                )
-            } else {
-                crate::interchange::french_serde(inner.to_string())
-            };
-            FundingError::RuleSetField { field, rule }
-        })?;
-        de.end().map_err(|e| FundingError::RuleSetField {
-            field: String::new(),
-            rule: format!(
-                "texte en trop après l'objet JSON (ligne {}, colonne {})",
-                e.line(),
-                e.column()
-            ),
-        })?;
+        let rules: FundingRules = crate::interchange::json_object(text)
+            .map_err(|(field, rule)| FundingError::RuleSetField { field, rule })?;
         rules.validate()?;
         Ok(rules)
     }

@@ -125,30 +125,8 @@ impl RuleSet {
     /// `carnet rules set`) and validates it. Every error is French and names
     /// the field, so that whoever edited the file finds the mistake.
     pub fn from_json(text: &str) -> Result<RuleSet, IndicatorError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let rules: RuleSet = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let field = if path == "." { String::new() } else { path };
-            let rule = if inner.is_syntax() || inner.is_eof() {
-                format!(
-                    "JSON invalide à la ligne {}, colonne {}",
-                    inner.line(),
-                    inner.column()
-                )
-            } else {
-                crate::interchange::french_serde(inner.to_string())
-            };
-            IndicatorError::RuleSetField { field, rule }
-        })?;
-        de.end().map_err(|e| IndicatorError::RuleSetField {
-            field: String::new(),
-            rule: format!(
-                "texte en trop après l'objet JSON (ligne {}, colonne {})",
-                e.line(),
-                e.column()
-            ),
-        })?;
+        let rules: RuleSet = crate::interchange::json_object(text)
+            .map_err(|(field, rule)| IndicatorError::RuleSetField { field, rule })?;
         rules.validate()?;
         Ok(rules)
     }
