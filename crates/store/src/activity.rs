@@ -40,7 +40,7 @@ use carnet_core::model::*;
 use codec::{MonthBlob, Or};
 use futures_util::TryStreamExt;
 use jiff::civil::Date;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 fn indicator_error(e: indicators::IndicatorError) -> StoreError {
@@ -1088,6 +1088,25 @@ fn id_positions(establishments: &[Establishment]) -> (HashMap<i64, usize>, Strin
     (position, ids)
 }
 
+/// One part of `Db::period_indicators`, owning what it reads so that it can
+/// run in a task of its own: the results of `establishments` in their order,
+/// and those not built yet (their results are empty, the caller replaces them).
+async fn count_period(
+    pool: AnyPool,
+    rules: RuleSet,
+    period: Period,
+    establishments: Vec<Establishment>,
+) -> Result<(Vec<indicators::EstablishmentResult>, HashSet<i64>)> {
+    let figures = PeriodFigures::new(&rules, period).map_err(indicator_error)?;
+    let mut counters: Vec<_> = establishments
+        .iter()
+        .map(|e| figures.establishment(e))
+        .collect();
+    let mut conn = pool.acquire().await?;
+    let pending = feed_period(&mut conn, &establishments, period, &mut counters).await?;
+    Ok((counters.into_iter().map(|c| c.finish()).collect(), pending))
+}
+
 /// From how many establishments a period's figures are read on two
 /// connections at once (below, the second connection costs more than it saves).
 const SPLIT_FROM: usize = 16;
@@ -1491,12 +1510,41 @@ async fn refresh_record(
     save_records(conn, organisation, establishment, &records).await
 }
 
+/// Serialises, on PostgreSQL, the transactions that rewrite one
+/// establishment's index blobs (`activity_months`, `activity_establishments`):
+/// each reads a blob, changes it in Rust and writes it back, and under READ
+/// COMMITTED two such transactions would both start from the same blob and
+/// the second write would erase the first one's marks. A transaction-scoped
+/// advisory lock, taken before the first read of the index, makes the next
+/// statements of a waiting transaction see the committed blobs. SQLite needs
+/// nothing: its writes run one at a time on the writer connection.
+pub(crate) async fn lock_index(
+    conn: &mut AnyConnection,
+    establishment: EstablishmentId,
+) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(index_lock_key(establishment))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key of an establishment's index: its id in a range of
+/// keys of its own ("CA" in the high bytes), away from other users of
+/// PostgreSQL's advisory locks such as sqlx's migration lock.
+pub(crate) fn index_lock_key(establishment: EstablishmentId) -> i64 {
+    0x4341_0000_0000_0000 ^ establishment.0
+}
+
 /// Index maintenance after a new row, in the write's transaction.
 pub(crate) async fn on_insert<R: crate::records::Attached>(
     db: &Db,
     conn: &mut AnyConnection,
     record: &R,
 ) -> Result<()> {
+    lock_index(conn, record.establishment()).await?;
     let tz = db.time_zone(conn, record.establishment()).await?;
     match record.touch() {
         Touch::Stay(stay) => {
@@ -1727,6 +1775,7 @@ pub(crate) async fn rebuild_record(
     person: PersonId,
     messages: bool,
 ) -> Result<()> {
+    lock_index(conn, establishment_id).await?;
     let e = establishment(conn, establishment_id).await?;
     for sql in DELETE_RECORD {
         sqlx::query(sql)
@@ -1806,6 +1855,7 @@ pub(crate) async fn rebuild_establishment(
     conn: &mut AnyConnection,
     id: EstablishmentId,
 ) -> Result<()> {
+    lock_index(conn, id).await?;
     let e = establishment(conn, id).await?;
     for table in [
         "activity_records",
@@ -2013,49 +2063,56 @@ impl Db {
         establishments: &[Establishment],
     ) -> Result<IndicatorReport> {
         let figures = PeriodFigures::new(rules, period).map_err(indicator_error)?;
-        let mut counters: Vec<_> = establishments
-            .iter()
-            .map(|e| figures.establishment(e))
-            .collect();
-        let pending = if establishments.len() >= SPLIT_FROM {
-            // Two halves on two connections: each statement runs in its own
-            // connection's thread (SQLite) or server process (PostgreSQL),
-            // in parallel, while this task decodes the rows of both as they
-            // come; on one connection the reading alone was most of the time.
+        let (mut results, pending) = if establishments.len() >= SPLIT_FROM {
+            // Two halves on two connections, each decoded in a task of its
+            // own: each statement runs in its own connection's thread
+            // (SQLite) or server process (PostgreSQL) and each half's rows
+            // are counted on another worker thread as they come. Decoding
+            // both halves in this one task made it the bottleneck on SQLite.
             let half = establishments.len() / 2;
             let (first, second) = establishments.split_at(half);
-            let (first_counters, second_counters) = counters.split_at_mut(half);
-            let mut one = self.pool.acquire().await?;
-            let mut two = self.pool.acquire().await?;
-            let (mut pending, other) = futures_util::future::try_join(
-                feed_period(&mut one, first, period, first_counters),
-                feed_period(&mut two, second, period, second_counters),
-            )
-            .await?;
+            let spawned = tokio::spawn(count_period(
+                self.pool.clone(),
+                rules.clone(),
+                period,
+                first.to_vec(),
+            ));
+            let mut conn = self.pool.acquire().await?;
+            let mut counters: Vec<_> = second.iter().map(|e| figures.establishment(e)).collect();
+            let other = feed_period(&mut conn, second, period, &mut counters).await?;
+            let (mut results, mut pending) = match spawned.await {
+                Ok(counted) => counted?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => {
+                    return Err(StoreError::Conflict(
+                        "calcul des indicateurs interrompu (arrêt du programme)".to_owned(),
+                    ));
+                }
+            };
+            results.extend(counters.into_iter().map(|c| c.finish()));
             pending.extend(other);
-            pending
+            (results, pending)
         } else {
             let mut conn = self.pool.acquire().await?;
-            feed_period(&mut conn, establishments, period, &mut counters).await?
+            let mut counters: Vec<_> = establishments
+                .iter()
+                .map(|e| figures.establishment(e))
+                .collect();
+            let pending = feed_period(&mut conn, establishments, period, &mut counters).await?;
+            (counters.into_iter().map(|c| c.finish()).collect(), pending)
         };
-        let mut conn = match pending.is_empty() {
-            true => None,
-            false => Some(self.pool.acquire().await?),
-        };
-        let mut results = Vec::with_capacity(establishments.len());
-        for (e, counter) in establishments.iter().zip(counters) {
-            if let Some(conn) = conn.as_mut()
-                && pending.contains(&e.id.0)
-            {
-                // Not built yet (migrated database): the raw rows answer.
-                let raw = load_raw(conn, e.id, None).await?.derive(e)?;
-                let mut counter = figures.establishment(e);
-                PeriodActivity::from_activity(&raw, period)
-                    .and_then(|a| a.feed(&mut counter))
-                    .map_err(indicator_error)?;
-                results.push(counter.finish());
-            } else {
-                results.push(counter.finish());
+        if !pending.is_empty() {
+            let mut conn = self.pool.acquire().await?;
+            for (e, result) in establishments.iter().zip(results.iter_mut()) {
+                if pending.contains(&e.id.0) {
+                    // Not built yet (migrated database): the raw rows answer.
+                    let raw = load_raw(&mut conn, e.id, None).await?.derive(e)?;
+                    let mut counter = figures.establishment(e);
+                    PeriodActivity::from_activity(&raw, period)
+                        .and_then(|a| a.feed(&mut counter))
+                        .map_err(indicator_error)?;
+                    *result = counter.finish();
+                }
             }
         }
         figures.report(results).map_err(indicator_error)

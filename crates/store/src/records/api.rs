@@ -415,6 +415,11 @@ impl Db {
         admission: Option<Stay>,
     ) -> Result<(Person, Option<Stay>)> {
         let mut tx = self.begin_write().await?;
+        if let Some(stay) = &admission {
+            // The index lock before the audit chain's head, as every other
+            // write takes them: in the other order two admissions deadlock.
+            activity::lock_index(&mut tx, stay.establishment_id).await?;
+        }
         let demo = self.organisation_demo(&mut tx, scope.organisation).await?;
         invalid(person.validate(demo))?;
         if person.organisation_id != scope.organisation {
