@@ -40,7 +40,7 @@ use carnet_core::model::*;
 use codec::{MonthBlob, Or};
 use futures_util::TryStreamExt;
 use jiff::civil::Date;
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 fn indicator_error(e: indicators::IndicatorError) -> StoreError {
@@ -61,6 +61,8 @@ async fn establishment(conn: &mut AnyConnection, id: EstablishmentId) -> Result<
 /// values), dates as day numbers, marks through a per-blob dictionary of their
 /// stable codes (`Mark::code`), so that a new mark or event kind never changes
 /// what an existing blob means.
+pub(crate) mod fused;
+
 mod codec {
     use super::*;
 
@@ -1265,6 +1267,20 @@ async fn load_months(
     Ok(out)
 }
 
+/// Writes a month blob of `table` (`activity_months` or
+/// `activity_summaries`), its four parameters (organisation, establishment,
+/// month, data) numbered from `$first`.
+fn upsert_blob_sql(table: &str, first: usize) -> String {
+    format!(
+        "INSERT INTO {table} (organisation_id, establishment_id, month, data) VALUES (${}, ${}, ${}, ${}) \
+         ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
+        first,
+        first + 1,
+        first + 2,
+        first + 3
+    )
+}
+
 /// Writes one month blob, and its summary when `summary` is set (deletes
 /// both when empty).
 async fn save_month(
@@ -1288,27 +1304,21 @@ async fn save_month(
         }
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO activity_months (organisation_id, establishment_id, month, data) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
-    )
-    .bind(organisation.0)
-    .bind(establishment.0)
-    .bind(i64::from(month))
-    .bind(blob.encode())
-    .execute(&mut *conn)
-    .await?;
-    if summary {
-        sqlx::query(
-            "INSERT INTO activity_summaries (organisation_id, establishment_id, month, data) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
-        )
+    sqlx::query(AssertSqlSafe(upsert_blob_sql("activity_months", 1)))
         .bind(organisation.0)
         .bind(establishment.0)
         .bind(i64::from(month))
-        .bind(blob.summary())
+        .bind(blob.encode())
         .execute(&mut *conn)
         .await?;
+    if summary {
+        sqlx::query(AssertSqlSafe(upsert_blob_sql("activity_summaries", 1)))
+            .bind(organisation.0)
+            .bind(establishment.0)
+            .bind(i64::from(month))
+            .bind(blob.summary())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -1341,23 +1351,11 @@ pub(crate) async fn add_marks(
     message: Option<Date>,
 ) -> Result<()> {
     let rows = indicators::fold_marks(marks.iter().copied());
-    let mut months: Vec<Month> = rows.iter().map(|r| r.month).collect();
-    months.extend(message.map(Month::of));
-    months.sort_unstable();
-    months.dedup();
-    for month in months {
+    for month in months_of(&rows, message) {
         let mut blobs = load_months(conn, establishment, Some(month)).await?;
         let ordinal = month.ordinal();
         let blob = blobs.entry(ordinal).or_default();
-        let mut changed = Or::Unchanged;
-        for row in rows.iter().filter(|r| r.month == month) {
-            changed = changed.max(blob.or(person.0, row.mark, row.days));
-        }
-        if let Some(day) = message.filter(|d| Month::of(*d) == month) {
-            blob.add_message(day.day());
-            // The summary holds the month's message count.
-            changed = Or::Entry;
-        }
+        let changed = add_to_month(blob, person, &rows, month, message);
         if changed != Or::Unchanged {
             let summary = changed == Or::Entry;
             save_month(conn, organisation, establishment, ordinal, blob, summary).await?;
@@ -1369,6 +1367,36 @@ pub(crate) async fn add_marks(
         refresh_record(conn, organisation, establishment, person).await?;
     }
     Ok(())
+}
+
+/// The months a record's marks (folded by month) and message day fall in.
+fn months_of(rows: &[indicators::MonthDays], message: Option<Date>) -> Vec<Month> {
+    let mut months: Vec<Month> = rows.iter().map(|r| r.month).collect();
+    months.extend(message.map(Month::of));
+    months.sort_unstable();
+    months.dedup();
+    months
+}
+
+/// Adds a record's marks of `month` (and its message, when sent that month)
+/// to the month's blob; says what changed (the summary holds the month's
+/// message count, so a message changes an entry).
+fn add_to_month(
+    blob: &mut MonthBlob,
+    person: PersonId,
+    rows: &[indicators::MonthDays],
+    month: Month,
+    message: Option<Date>,
+) -> Or {
+    let mut changed = Or::Unchanged;
+    for row in rows.iter().filter(|r| r.month == month) {
+        changed = changed.max(blob.or(person.0, row.mark, row.days));
+    }
+    if let Some(day) = message.filter(|d| Month::of(*d) == month) {
+        blob.add_message(day.day());
+        changed = Or::Entry;
+    }
+    changed
 }
 
 /// Lowers (or sets) a record's first day; whether it changed.
@@ -1546,6 +1574,17 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
 ) -> Result<()> {
     lock_index(conn, record.establishment()).await?;
     let tz = db.time_zone(conn, record.establishment()).await?;
+    if let Some(m) = PersonMarks::of(record, &tz) {
+        return add_marks(
+            conn,
+            m.organisation,
+            m.establishment,
+            m.person,
+            &m.marks,
+            m.message,
+        )
+        .await;
+    }
     match record.touch() {
         Touch::Stay(stay) => {
             lower_exists_from(
@@ -1565,71 +1604,84 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
             )
             .await
         }
-        Touch::Event(r) => {
-            add_marks(
-                conn,
-                r.organisation_id,
-                r.establishment_id,
-                r.person_id,
-                &indicators::event_marks(r, &tz),
-                None,
-            )
-            .await
-        }
-        Touch::Appointment(r) => {
-            let marks = indicators::appointment_marks(r, &tz);
-            add_marks(
-                conn,
-                r.organisation_id,
-                r.establishment_id,
-                r.person_id,
-                &marks,
-                None,
-            )
-            .await
-        }
-        Touch::Document(r) => {
-            let marks = indicators::document_marks(r, &tz);
-            add_marks(
-                conn,
-                r.organisation_id,
-                r.establishment_id,
-                r.person_id,
-                &marks,
-                None,
-            )
-            .await
-        }
-        Touch::Message(r) => {
+        Touch::Message(r) if r.person_id.is_none() => {
             let day = indicators::local_day(r.sent_at, &tz);
-            match r.person_id {
-                Some(p) => {
-                    add_marks(
-                        conn,
-                        r.organisation_id,
-                        r.establishment_id,
-                        p,
-                        &indicators::message_marks(r, &tz),
-                        Some(day),
-                    )
-                    .await
-                }
-                None => {
-                    let month = Month::of(day);
-                    let mut blobs = load_months(conn, r.establishment_id, Some(month)).await?;
-                    let blob = blobs.entry(month.ordinal()).or_default();
-                    blob.add_message(day.day());
-                    save_month(
-                        conn,
-                        r.organisation_id,
-                        r.establishment_id,
-                        month.ordinal(),
-                        blob,
-                        true,
-                    )
-                    .await
-                }
-            }
+            let month = Month::of(day);
+            let mut blobs = load_months(conn, r.establishment_id, Some(month)).await?;
+            let blob = blobs.entry(month.ordinal()).or_default();
+            blob.add_message(day.day());
+            save_month(
+                conn,
+                r.organisation_id,
+                r.establishment_id,
+                month.ordinal(),
+                blob,
+                true,
+            )
+            .await
+        }
+        // Records of one person: `PersonMarks` above.
+        Touch::Event(_) | Touch::Appointment(_) | Touch::Document(_) | Touch::Message(_) => Ok(()),
+    }
+}
+
+/// What the index learns of a new record of one person (an event, an
+/// appointment, a document, a message about someone), known before it is
+/// inserted: its day marks and, for a message, the day it counts on.
+#[derive(Clone)]
+pub(crate) struct PersonMarks {
+    organisation: OrganisationId,
+    establishment: EstablishmentId,
+    person: PersonId,
+    marks: Vec<DayMark>,
+    message: Option<Date>,
+}
+
+impl PersonMarks {
+    /// `None` for a stay or a message about nobody (they change other blobs).
+    pub(crate) fn of<R: crate::records::Attached>(
+        record: &R,
+        tz: &jiff::tz::TimeZone,
+    ) -> Option<Self> {
+        let of = |organisation, establishment, person, marks, message| {
+            Some(PersonMarks {
+                organisation,
+                establishment,
+                person,
+                marks,
+                message,
+            })
+        };
+        match record.touch() {
+            Touch::Stay(_) => None,
+            Touch::Event(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id,
+                indicators::event_marks(r, tz),
+                None,
+            ),
+            Touch::Appointment(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id,
+                indicators::appointment_marks(r, tz),
+                None,
+            ),
+            Touch::Document(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id,
+                indicators::document_marks(r, tz),
+                None,
+            ),
+            Touch::Message(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id?,
+                indicators::message_marks(r, tz),
+                Some(indicators::local_day(r.sent_at, tz)),
+            ),
         }
     }
 }
