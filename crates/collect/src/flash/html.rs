@@ -26,6 +26,23 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes `text` and keeps numbers whole on a line: a space after a digit
+/// and before a digit or « % » (« 410 000 », « 36,8 % ») becomes a no-break space.
+fn html_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut glued = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between = c == ' '
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_digit() || *n == '%');
+        glued.push(if between { '\u{a0}' } else { c });
+    }
+    escape(&glued).replace('\u{a0}', "&nbsp;")
+}
+
 const STYLE: &str = "\
 @page { size: A4; margin: 15mm; }
 body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 10.5pt; color: #111; \
@@ -46,9 +63,9 @@ fn row(cells: &[(String, bool)]) -> String {
     let mut out = String::from("<tr>");
     for (text, number) in cells {
         if *number {
-            out.push_str(&format!("<td class=\"n\">{}</td>", escape(text)));
+            out.push_str(&format!("<td class=\"n\">{}</td>", html_text(text)));
         } else {
-            out.push_str(&format!("<td>{}</td>", escape(text)));
+            out.push_str(&format!("<td>{}</td>", html_text(text)));
         }
     }
     out.push_str("</tr>\n");
@@ -58,23 +75,23 @@ fn row(cells: &[(String, bool)]) -> String {
 fn head(cells: &[&str]) -> String {
     let mut out = String::from("<thead><tr>");
     for c in cells {
-        out.push_str(&format!("<th scope=\"col\">{}</th>", escape(c)));
+        out.push_str(&format!("<th scope=\"col\">{}</th>", html_text(c)));
     }
     out.push_str("</tr></thead>\n");
     out
 }
 
 fn list_section(section: &Section) -> String {
-    let mut out = format!("<h2>{}</h2>\n", escape(&section.title));
+    let mut out = format!("<h2>{}</h2>\n", html_text(&section.title));
     let mut lines = section.lines.iter();
     if let Some(first) = lines.next() {
-        out.push_str(&format!("<p>{}</p>\n", escape(first)));
+        out.push_str(&format!("<p>{}</p>\n", html_text(first)));
     }
     let rest: Vec<&String> = lines.collect();
     if !rest.is_empty() {
         out.push_str("<ul>\n");
         for l in rest {
-            out.push_str(&format!("<li>{}</li>\n", escape(l)));
+            out.push_str(&format!("<li>{}</li>\n", html_text(l)));
         }
         out.push_str("</ul>\n");
     }
@@ -86,7 +103,7 @@ fn figures_table(flash: &Flash) -> String {
     let Some(a) = &flash.region_month else {
         out.push_str(&format!(
             "<p>Aucun ESSMS de la région ne figure dans une déclaration en vigueur pour {}.</p>\n",
-            escape(&flash.month.label())
+            html_text(&flash.month.label())
         ));
         return out;
     };
@@ -152,10 +169,10 @@ fn figures_table(flash: &Flash) -> String {
         out.push_str(&format!(
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{target} %</td>\
              <td{class}>{}</td><td>{}</td></tr>\n",
-            escape(label),
-            escape(&rate_text(rate)),
-            escape(status),
-            escape(&share_text(share))
+            html_text(label),
+            html_text(&rate_text(rate)),
+            html_text(status),
+            html_text(&share_text(share))
         ));
     }
     out.push_str("</tbody></table>\n");
@@ -168,7 +185,7 @@ fn history_table(flash: &Flash) -> String {
     }
     let mut out = format!(
         "<h2>Évolution de la région ({})</h2>\n<table>\n",
-        escape(flash.region.name)
+        html_text(flash.region.name)
     );
     out.push_str(&head(&[
         "Mois",
@@ -199,9 +216,9 @@ pub fn to_html(flash: &Flash) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n\
          <h1>{}</h1>\n<p class=\"sous-titre\">{}</p>\n",
-        escape(&title),
-        escape(&title),
-        escape(&subtitle(flash))
+        html_text(&title),
+        html_text(&title),
+        html_text(&subtitle(flash))
     );
     out.push_str(&figures_table(flash));
     for section in sections(flash) {
@@ -212,9 +229,9 @@ pub fn to_html(flash: &Flash) -> String {
                 out.push_str(&history_table(flash));
             }
             SectionKind::Trajectory => {
-                out.push_str(&format!("<h2>{}</h2>\n<ul>\n", escape(&section.title)));
+                out.push_str(&format!("<h2>{}</h2>\n<ul>\n", html_text(&section.title)));
                 for l in &section.lines {
-                    out.push_str(&format!("<li>{}</li>\n", escape(l)));
+                    out.push_str(&format!("<li>{}</li>\n", html_text(l)));
                 }
                 out.push_str("</ul>\n");
             }

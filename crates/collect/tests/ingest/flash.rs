@@ -181,6 +181,9 @@ async fn the_flash_html_page_is_self_contained_and_escaped() {
     assert!(html.contains("@page { size: A4"));
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
     assert!(html.contains("<td class=\"n\">105</td>"), "{html}");
+    // Numbers stay whole on a line.
+    assert!(html.contains("<td class=\"n\">70,0&nbsp;%</td>"), "{html}");
+    assert!(html.contains("cible de 410&nbsp;000"), "{html}");
     assert!(html.contains("Évolution de la région (Nouvelle-Aquitaine)"));
     assert!(html.contains("<li>5001 — Projet 5001</li>"), "{html}");
     assert_eq!(
