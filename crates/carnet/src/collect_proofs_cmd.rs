@@ -203,6 +203,7 @@ pub async fn run(command: ProofsCommand) -> anyhow::Result<ExitCode> {
                 &Filter {
                     galis: galis.as_deref(),
                     finess: finess.as_ref(),
+                    period: None,
                 },
             )
             .await?;

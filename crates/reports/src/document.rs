@@ -84,12 +84,33 @@ pub fn text_document_pdf(doc: &TextDocument) -> Result<Vec<u8>> {
     document.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
 }
 
+/// Marks the spaces that must not break a line: after a digit and before a
+/// digit or « % » (« 410 000 », « 36,8 % »). They are spaces again once wrapped.
+fn glue(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between = c == ' '
+                && i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == '%');
+            if between { '\u{a0}' } else { c }
+        })
+        .collect()
+}
+
 /// Wrapped lines placed on pages: (text, size, baseline from the top).
 fn layout(lines: &[Line]) -> Vec<Vec<(String, f32, f32)>> {
     let mut pages = vec![Vec::new()];
     let mut y = MARGIN;
     for line in lines {
-        for (i, part) in wrap(&line.text, line.size).into_iter().enumerate() {
+        let wrapped = wrap(&glue(&line.text), line.size);
+        for (i, part) in wrapped.into_iter().enumerate() {
+            let part = part.replace('\u{a0}', " ");
             let space = if i == 0 { line.space_before } else { 0.0 };
             let mut next = y + space + line.size * LINE_HEIGHT;
             if next > BOTTOM {
@@ -139,5 +160,21 @@ mod tests {
         })
         .unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn a_number_and_its_percent_sign_stay_on_one_line() {
+        let long = format!("{} ESSMS à la cible : 0 sur 19 (0,0 %)", "mot ".repeat(18));
+        for width in 0..12 {
+            let text = format!("{}{long}", "x".repeat(width));
+            let pages = layout(&[line(&text)]);
+            let parts: Vec<&str> = pages.iter().flatten().map(|(t, _, _)| t.as_str()).collect();
+            assert!(parts.iter().all(|p| !p.starts_with('%')), "{parts:?}");
+            assert_eq!(parts.join(" "), text);
+        }
+        assert_eq!(
+            glue("410 000 et 36,8 % ok"),
+            "410\u{a0}000 et 36,8\u{a0}% ok"
+        );
     }
 }

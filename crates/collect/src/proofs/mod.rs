@@ -209,11 +209,13 @@ pub struct Review<'a> {
     pub at: Timestamp,
 }
 
-/// Which proofs [`list`] returns.
+/// Which proofs [`list`] returns: those matching every criterion given.
 #[derive(Debug, Clone, Default)]
 pub struct Filter<'a> {
     pub galis: Option<&'a str>,
     pub finess: Option<&'a Finess>,
+    /// Exactly this period (first and last day).
+    pub period: Option<Period>,
 }
 
 fn check_file(name: &str, bytes: &[u8]) -> Result<(), ProofError> {

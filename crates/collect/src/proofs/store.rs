@@ -280,6 +280,14 @@ pub async fn list(db: &Db, filter: &Filter<'_>) -> Result<Vec<ProofState>, Archi
             filter.galis.map(|g| Value::Text(g.trim().to_owned())),
         ),
         ("finess", filter.finess.map(|f| Value::Text(f.to_string()))),
+        (
+            "period_start",
+            filter.period.map(|p| Value::Text(p.start.to_string())),
+        ),
+        (
+            "period_end",
+            filter.period.map(|p| Value::Text(p.end.to_string())),
+        ),
     ]);
     select(db, &selection).await
 }

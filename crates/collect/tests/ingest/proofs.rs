@@ -431,21 +431,30 @@ async fn proofs_are_listed_by_project_and_establishment_and_without_a_declaratio
             &t.db,
             &Filter {
                 galis: Some("4107"),
-                finess: None,
+                ..Filter::default()
             },
         )
         .await
         .unwrap();
         assert_eq!(by_project.len(), 1);
         assert_eq!(by_project[0].checks.len(), 2);
-        let both = Filter {
+        let all = Filter {
             galis: Some("4107"),
             finess: Some(&f0),
+            period: Some(may()),
         };
-        assert_eq!(proofs::list(&t.db, &both).await.unwrap().len(), 1);
+        assert_eq!(proofs::list(&t.db, &all).await.unwrap().len(), 1);
+        let june = Filter {
+            period: Some(Period {
+                start: date(2024, 6, 1),
+                end: date(2024, 6, 30),
+            }),
+            ..Filter::default()
+        };
+        assert!(proofs::list(&t.db, &june).await.unwrap().is_empty());
         let other = Filter {
-            galis: None,
             finess: Some(&f1),
+            ..Filter::default()
         };
         assert!(proofs::list(&t.db, &other).await.unwrap().is_empty());
         assert!(proofs::get(&t.db, 999_999).await.unwrap().is_none());
