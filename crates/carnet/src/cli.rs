@@ -146,7 +146,7 @@ pub enum CollectCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Recalcule l'empreinte de chaque fichier et rapport archivé
+    /// Recalcule l'empreinte de chaque fichier (recueils et preuves) et rapport archivé
     Verify {
         #[command(flatten)]
         db: DbArg,
@@ -170,6 +170,15 @@ pub enum CollectCommand {
         #[command(subcommand)]
         command: crate::collect_sample_cmd::SampleCommand,
     },
+    /// Preuves d'usage (PDF) par ESSMS et période : dépôt avec contrôle automatique des
+    /// preuves signées par Carnet, liste, vérification manuelle des autres
+    Proofs {
+        #[command(subcommand)]
+        command: crate::collect_proofs_cmd::ProofsCommand,
+    },
+    /// Flash mensuel d'une région : chiffres des ESSMS déclarés, taux et part à la cible,
+    /// trajectoire, projets sans déclaration, retards ; en texte, HTML imprimable ou PDF
+    Flash(crate::collect_flash_cmd::FlashArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -45,6 +45,8 @@ pub async fn run(command: CollectCommand) -> anyhow::Result<ExitCode> {
         CollectCommand::Missing(args) => crate::collect_summary_cmd::missing(args).await,
         CollectCommand::Funding(args) => crate::collect_funding_cmd::run(args).await,
         CollectCommand::Sample { command } => crate::collect_sample_cmd::run(command).await,
+        CollectCommand::Proofs { command } => crate::collect_proofs_cmd::run(command).await,
+        CollectCommand::Flash(args) => crate::collect_flash_cmd::run(args).await,
         CollectCommand::Verify { db } => {
             let db = connect(&db.db).await?;
             carnet_collect::versions::migrate(&db)
@@ -53,7 +55,8 @@ pub async fn run(command: CollectCommand) -> anyhow::Result<ExitCode> {
             let problems = carnet_collect::versions::verify(&db).await?;
             if problems.is_empty() {
                 println!(
-                    "Collecte intègre : chaque fichier et chaque rapport stocké correspond à son empreinte."
+                    "Collecte intègre : chaque fichier (recueils et preuves) et chaque rapport stocké \
+                     correspond à son empreinte."
                 );
                 Ok(ExitCode::SUCCESS)
             } else {

@@ -88,7 +88,7 @@ fn month(text: Option<&str>) -> anyhow::Result<Option<Month>> {
         .transpose()
 }
 
-fn region(code: Option<&str>) -> anyhow::Result<Option<String>> {
+pub fn region(code: Option<&str>) -> anyhow::Result<Option<String>> {
     let Some(code) = code else {
         return Ok(None);
     };

@@ -5,7 +5,9 @@
 
 mod cli;
 mod collect_cmd;
+mod collect_flash_cmd;
 mod collect_funding_cmd;
+mod collect_proofs_cmd;
 mod collect_sample_cmd;
 mod collect_summary_cmd;
 mod commands;

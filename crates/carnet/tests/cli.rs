@@ -1030,3 +1030,188 @@ fn collect_funding_and_audit_sample_from_the_command_line() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Proofs and the flash report from the command line, on a database of its
+/// own: a signed proof whose DUI actifs differ from the declared row (exit
+/// code ≠ 0, the figure named), a PDF that is not a Carnet proof (to check by
+/// hand, then a decision recorded), the list, the flash report in text and
+/// HTML, and the integrity check.
+#[test]
+fn collect_proofs_and_flash_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("carnet-cli-proofs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("collecte.db").display());
+    let workbook = dir.join("recueil.xlsx");
+    std::fs::write(
+        &workbook,
+        include_bytes!("../../collect/tests/fixtures/recueil_propre_2024_05.xlsx"),
+    )
+    .unwrap();
+    let out = carnet(&["collect", "ingest", "--db", &url, s(&workbook)]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let pki = carnet_reports::generate_demo_pki(
+        "Association Essai",
+        "73282932000074",
+        "2024-01-01T00:00:00Z".parse().unwrap(),
+        "essai",
+    )
+    .unwrap();
+    let files = pki.write_to(&dir).unwrap();
+    let data = carnet_reports::ProofData {
+        format: carnet_reports::PROOF_FORMAT.to_owned(),
+        establishment_finess: "330100009".to_owned(),
+        establishment_name: "ESSMS".to_owned(),
+        organisation_name: "Association Essai".to_owned(),
+        organisation_siret: "73282932000074".to_owned(),
+        period_from: "2024-05-01".parse().unwrap(),
+        period_to: "2024-05-31".parse().unwrap(),
+        produced_at: "2024-06-02T08:00:00Z".parse().unwrap(),
+        rule_set: "r/1".to_owned(),
+        figures: carnet_reports::ProofFigures {
+            records: 1_000_000,
+            open_records: 1_000_000,
+            active_records: 999_999,
+            accompanied_persons: 1_000_000,
+            records_with_care_plan: 0,
+            records_with_appointment: 0,
+            dmp_fed: 0,
+            mss_messages: 0,
+        },
+        rates: carnet_reports::ProofRates {
+            active: "99,9 %".to_owned(),
+            care_plan: "0,0 %".to_owned(),
+            appointment: "0,0 %".to_owned(),
+            dmp: "0,0 %".to_owned(),
+            mss: "0,0 %".to_owned(),
+        },
+        declarant: "Alex Martin, directeur".to_owned(),
+        legal_representative: "Sam Durand, présidente".to_owned(),
+        counted_records_sha256: "ab".repeat(32),
+    };
+    let identity = carnet_reports::SigningIdentity::from_pkcs12(&pki.pkcs12, "essai").unwrap();
+    let signed = dir.join("preuve.pdf");
+    std::fs::write(
+        &signed,
+        carnet_reports::signed_proof(&data, &identity).unwrap(),
+    )
+    .unwrap();
+    let attach = |file: &Path, trust: &[&str]| {
+        let mut args = vec![
+            "collect",
+            "proofs",
+            "attach",
+            "--db",
+            &url,
+            "--galis",
+            "4107",
+            "--finess",
+            "330100009",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-05-31",
+        ];
+        args.extend_from_slice(trust);
+        args.push(s(file));
+        carnet(&args)
+    };
+    let out = attach(&signed, &["--trust", s(&files.ca_pem)]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(stdout(&out).contains("INVALIDE"), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("DUI actifs : 999 999 dans la preuve"),
+        "{}",
+        text(&out)
+    );
+
+    let plain = dir.join("capture.pdf");
+    std::fs::write(
+        &plain,
+        carnet_reports::text_document_pdf(&carnet_reports::TextDocument {
+            title: "Capture".to_owned(),
+            author: "Porteur".to_owned(),
+            produced_at: "2024-06-02T08:00:00Z".parse().unwrap(),
+            lines: Vec::new(),
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let out = attach(&plain, &["--trust", s(&files.ca_pem)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("À VÉRIFIER MANUELLEMENT"),
+        "{}",
+        text(&out)
+    );
+    let out = carnet(&[
+        "collect",
+        "proofs",
+        "review",
+        "--db",
+        &url,
+        "--id",
+        "2",
+        "--decision",
+        "conforme",
+        "--comment",
+        "FINESS, période et DUI actifs vérifiés sur le document",
+        "--reviewer",
+        "Agent ARS",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("État : vérifiée manuellement : conforme"),
+        "{}",
+        text(&out)
+    );
+    let out = carnet(&["collect", "proofs", "list", "--db", &url, "--galis", "4107"]);
+    assert!(stdout(&out).contains("2 preuve(s)"), "{}", text(&out));
+    let out = attach(&workbook, &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("seuls les PDF sont acceptés"),
+        "{}",
+        text(&out)
+    );
+
+    let out = carnet(&[
+        "collect", "flash", "--db", &url, "--region", "75", "--month", "2024-05",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("Nouvelle-Aquitaine (75) — mai 2024"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stdout(&out).contains("ESSMS déclarés : 15"),
+        "{}",
+        text(&out)
+    );
+    let html = dir.join("flash.html");
+    let out = carnet(&[
+        "collect",
+        "flash",
+        "--db",
+        &url,
+        "--region",
+        "75",
+        "--month",
+        "2024-05",
+        "--format",
+        "html",
+        "--out",
+        s(&html),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    let out = carnet(&["collect", "verify", "--db", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

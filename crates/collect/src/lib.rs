@@ -20,15 +20,20 @@
 //! `versions` (declaration versions, files by SHA-256), `ingest` (one file end
 //! to end, in French), `funding` (a registered project's subsidy and
 //! eligibility, `docs/financement.md`), `sampling` (EU audit samples and the
-//! outcomes of their checks, `docs/audit-echantillon.md`).
+//! outcomes of their checks, `docs/audit-echantillon.md`), `proofs` (proof
+//! PDFs per establishment and period, their automatic check and manual
+//! review, `docs/preuves-plateforme.md`), `flash` (the monthly flash report
+//! of a region, `docs/collecte-agregats.md`).
 
 pub mod aggregate;
 mod cells;
+pub mod flash;
 pub mod funding;
 mod headers;
 pub mod ingest;
 mod limits;
 pub mod projects;
+pub mod proofs;
 pub mod regions;
 mod report;
 mod rules;

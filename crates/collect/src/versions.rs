@@ -81,6 +81,8 @@ pub enum IntegrityProblem {
     FileMissing { version_id: i64, sha256: String },
     /// The stored report does not hash to the recorded value.
     ReportAltered { version_id: i64 },
+    /// A proof points to a file that is not stored.
+    ProofFileMissing { proof_id: i64, sha256: String },
 }
 
 impl std::fmt::Display for IntegrityProblem {
@@ -99,6 +101,9 @@ impl std::fmt::Display for IntegrityProblem {
                 f,
                 "version {version_id} : rapport de validation modifié depuis son enregistrement"
             ),
+            IntegrityProblem::ProofFileMissing { proof_id, sha256 } => {
+                write!(f, "preuve n° {proof_id} : fichier {sha256} manquant")
+            }
         }
     }
 }
@@ -526,8 +531,9 @@ pub async fn rows(db: &Db, version_id: i64) -> Result<Vec<DeclaredRow>, ArchiveE
         .collect()
 }
 
-/// Rehashes every stored file and report (`carnet collect verify`, issue 5 §9)
-/// and names what is missing or altered. Reads one file at a time.
+/// Rehashes every stored file (workbooks and proofs) and report (`carnet
+/// collect verify`, issue 5 §9) and names what is missing or altered. Reads
+/// one file at a time.
 pub async fn verify(db: &Db) -> Result<Vec<IntegrityProblem>, ArchiveError> {
     let mut problems = Vec::new();
     let addresses = sqlx::query("SELECT sha256 FROM collect_files ORDER BY sha256")
@@ -559,6 +565,21 @@ pub async fn verify(db: &Db) -> Result<Vec<IntegrityProblem>, ArchiveError> {
         let recorded: String = v.try_get("report_sha256")?;
         if sha256_hex(json.as_bytes()) != recorded {
             problems.push(IntegrityProblem::ReportAltered { version_id });
+        }
+    }
+    let proofs = sqlx::query(
+        "SELECT p.id, p.file_sha256, f.sha256 AS stored FROM collect_proofs p \
+         LEFT JOIN collect_files f ON f.sha256 = p.file_sha256 ORDER BY p.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for p in proofs {
+        let stored: Option<String> = p.try_get("stored")?;
+        if stored.is_none() {
+            problems.push(IntegrityProblem::ProofFileMissing {
+                proof_id: p.try_get("id")?,
+                sha256: p.try_get("file_sha256")?,
+            });
         }
     }
     Ok(problems)

@@ -11,12 +11,16 @@
 mod batch;
 #[path = "ingest/fixtures.rs"]
 mod fixtures;
+#[path = "ingest/flash.rs"]
+mod flash;
 #[path = "ingest/funding.rs"]
 mod funding;
 #[path = "ingest/limits.rs"]
 mod limits;
 #[path = "ingest/platform.rs"]
 mod platform;
+#[path = "ingest/proofs.rs"]
+mod proofs;
 #[path = "ingest/rules.rs"]
 mod rules;
 #[path = "ingest/sampling.rs"]

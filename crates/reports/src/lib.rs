@@ -1,4 +1,5 @@
-//! Carnet reports: the CNSA collection workbook and the signed PDF/A proof.
+//! Carnet reports: the CNSA collection workbook, the signed PDF/A proof, and
+//! plain printable documents (the platform's monthly flash report).
 //!
 //! This crate owns the files Carnet hands to the outside for the ESMS numérique
 //! programme (SPEC.md §4.1 and §4.2): it renders them from plain data given by the
@@ -8,6 +9,7 @@
 
 mod chart;
 mod data;
+mod document;
 mod error;
 mod pdfscan;
 mod pdftext;
@@ -21,13 +23,14 @@ pub use chart::{ChartMonth, RATE_SERIES, monthly_chart_svg};
 pub use data::{
     PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow, proof_file_name,
 };
+pub use document::{TextDocument, text_document_pdf};
 pub use error::{Error, Result};
 pub use pki::{DemoPki, DemoPkiFiles, certificate_pem, certificates_from_pem, generate_demo_pki};
 pub use proof::{
     ATTACHMENT_NAME, Line, SIGNATURE_CAPTION, french_date, french_instant, visible_lines,
 };
 pub use sign::{SigningIdentity, signed_proof};
-pub use verify::{Check, VerifyReport, verify};
+pub use verify::{Check, CheckKind, VerifyReport, label as check_label, verify};
 pub use workbook::{
     MEASURE_HEADERS, PROOF_HEADERS, SHEET_INSTRUCTIONS, SHEET_MEASURES, SHEET_PROOFS,
     write_workbook,

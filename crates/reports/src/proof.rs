@@ -21,16 +21,16 @@ use crate::data::{PROOF_FORMAT, ProofData};
 use crate::error::{Error, Result};
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/LICENSE-DejaVu.txt`).
-static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+pub(crate) static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 
 /// Name of the JSON attachment inside the PDF.
 pub const ATTACHMENT_NAME: &str = "preuve-usage.json";
 
 pub(crate) const PAGE_WIDTH: f32 = 595.0;
 pub(crate) const PAGE_HEIGHT: f32 = 842.0;
-const MARGIN: f32 = 42.0;
+pub(crate) const MARGIN: f32 = 42.0;
 /// Baseline-to-baseline distance, in em.
-const LINE_HEIGHT: f32 = 1.25;
+pub(crate) const LINE_HEIGHT: f32 = 1.25;
 /// Average advance of DejaVu Sans, in em, used to wrap lines conservatively.
 const AVERAGE_ADVANCE: f32 = 0.58;
 
@@ -269,7 +269,7 @@ fn text_width(text: &str, size: f32) -> f32 {
 }
 
 /// Greedy word wrap on the shaped width; a word wider than a line is cut.
-fn wrap(text: &str, size: f32) -> Vec<String> {
+pub(crate) fn wrap(text: &str, size: f32) -> Vec<String> {
     let usable = PAGE_WIDTH - 2.0 * MARGIN;
     let mut out = Vec::new();
     let mut current = String::new();
@@ -484,7 +484,7 @@ const DECLARATION_HEADING: &str = "Déclaration";
 pub const SIGNATURE_CAPTION: &str =
     "Signature électronique du représentant légal (certificat de l'organisme)";
 
-fn pdf_date(at: Timestamp) -> DateTime {
+pub(crate) fn pdf_date(at: Timestamp) -> DateTime {
     let utc = at.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let clamp = |v: i8| u8::try_from(v).unwrap_or(0);
     DateTime::new(u16::try_from(utc.year()).unwrap_or(0))

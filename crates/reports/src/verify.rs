@@ -28,9 +28,33 @@ use crate::pdftext::page_lines;
 use crate::proof::{ATTACHMENT_NAME, SIGNATURE_CAPTION, visible_lines};
 use crate::sign::SigningCertificateV2;
 
+/// What a [`Check`] is about, for callers that decide on the kind of failure
+/// (the collection platform tells a tampered proof from one signed by an
+/// authority it does not trust).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckKind {
+    /// One signature whose byte range covers the whole file except its value.
+    Range,
+    /// The CMS SignedData structure.
+    CmsStructure,
+    /// The signed digest equals the document's.
+    Digest,
+    /// The signer's certificate, bound by signing-certificate-v2.
+    SigningCertificate,
+    /// The ECDSA signature of the signed attributes.
+    Signature,
+    /// The certificate chain up to a trust anchor.
+    Chain,
+    /// The embedded JSON result object.
+    Data,
+    /// The page's text equals the text rendered from the data.
+    Text,
+}
+
 /// One check and its outcome, in French.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    pub kind: CheckKind,
     pub label: &'static str,
     pub ok: bool,
     pub detail: String,
@@ -46,6 +70,8 @@ pub struct VerifyReport {
     pub data: Option<ProofData>,
     /// Subject of the signer's certificate, when found.
     pub signer: Option<String>,
+    /// Signature dictionaries found in the file (0 for an unsigned PDF).
+    pub signatures: usize,
 }
 
 impl VerifyReport {
@@ -83,42 +109,49 @@ struct Report {
 }
 
 impl Report {
-    fn pass(&mut self, label: &'static str, detail: impl Into<String>) {
+    fn pass(&mut self, kind: CheckKind, detail: impl Into<String>) {
         self.checks.push(Check {
-            label,
+            kind,
+            label: label(kind),
             ok: true,
             detail: detail.into(),
         });
     }
-    fn fail(&mut self, label: &'static str, detail: impl Into<String>) {
+    fn fail(&mut self, kind: CheckKind, detail: impl Into<String>) {
         self.checks.push(Check {
-            label,
+            kind,
+            label: label(kind),
             ok: false,
             detail: detail.into(),
         });
     }
-    fn record<T>(&mut self, label: &'static str, result: Result<(T, String), String>) -> Option<T> {
+    fn record<T>(&mut self, kind: CheckKind, result: Result<(T, String), String>) -> Option<T> {
         match result {
             Ok((value, detail)) => {
-                self.pass(label, detail);
+                self.pass(kind, detail);
                 Some(value)
             }
             Err(detail) => {
-                self.fail(label, detail);
+                self.fail(kind, detail);
                 None
             }
         }
     }
 }
 
-const L_SIGNATURE: &str = "Signature ECDSA";
-const L_CMS_STRUCTURE: &str = "Signature CMS";
-const L_RANGE: &str = "Plage signée";
-const L_DIGEST: &str = "Empreinte SHA-256 du document";
-const L_SIGNING_CERT: &str = "Certificat du signataire";
-const L_CHAIN: &str = "Chaîne de confiance";
-const L_DATA: &str = "Données jointes";
-const L_TEXT: &str = "Texte affiché";
+/// The French label of a check, as printed by [`VerifyReport::summary`].
+pub fn label(kind: CheckKind) -> &'static str {
+    match kind {
+        CheckKind::Signature => "Signature ECDSA",
+        CheckKind::CmsStructure => "Signature CMS",
+        CheckKind::Range => "Plage signée",
+        CheckKind::Digest => "Empreinte SHA-256 du document",
+        CheckKind::SigningCertificate => "Certificat du signataire",
+        CheckKind::Chain => "Chaîne de confiance",
+        CheckKind::Data => "Données jointes",
+        CheckKind::Text => "Texte affiché",
+    }
+}
 
 /// Verifies a signed proof against the given trust anchors.
 pub fn verify(pdf: &[u8], trust_anchors: &[Certificate]) -> VerifyReport {
@@ -126,58 +159,81 @@ pub fn verify(pdf: &[u8], trust_anchors: &[Certificate]) -> VerifyReport {
     let objects = match pdfscan::objects(pdf) {
         Ok(objects) => objects,
         Err(e) => {
-            report.fail(L_SIGNATURE, format!("PDF illisible : {e}"));
-            return finish(report, None, None);
+            report.fail(CheckKind::Signature, format!("PDF illisible : {e}"));
+            return finish(report, None, None, 0);
         }
     };
 
+    let signatures = signature_dictionaries(&objects).len();
     let mut signer = None;
     let mut signer_chain: Option<(Certificate, Vec<Certificate>)> = None;
-    if let Some((start, end, cms_der)) = report.record(L_RANGE, find_signature(pdf, &objects)) {
+    if let Some((start, end, cms_der)) =
+        report.record(CheckKind::Range, find_signature(pdf, &objects))
+    {
         let mut hasher = Sha256::new();
         hasher.update(&pdf[..start]);
         hasher.update(&pdf[end..]);
         let digest = hasher.finalize();
-        if let Some((signed_data, info)) = report.record(L_CMS_STRUCTURE, parse_cms(&cms_der)) {
-            report.record(L_DIGEST, check_digest(&info, &digest));
+        if let Some((signed_data, info)) =
+            report.record(CheckKind::CmsStructure, parse_cms(&cms_der))
+        {
+            report.record(CheckKind::Digest, check_digest(&info, &digest));
             let certs = embedded_certificates(&signed_data);
-            if let Some(cert) = report.record(L_SIGNING_CERT, find_signer(&info, &certs)) {
+            if let Some(cert) =
+                report.record(CheckKind::SigningCertificate, find_signer(&info, &certs))
+            {
                 signer = Some(cert.tbs_certificate.subject.to_string());
-                report.record(L_SIGNATURE, check_signature(&info, &cert));
+                report.record(CheckKind::Signature, check_signature(&info, &cert));
                 signer_chain = Some((cert, certs));
             }
         }
     }
-    let data = report.record(L_DATA, read_attachment(&objects));
+    let data = report.record(CheckKind::Data, read_attachment(&objects));
     match &data {
         Some(data) => {
-            report.record(L_TEXT, check_text(pdf, &objects, data));
+            report.record(CheckKind::Text, check_text(pdf, &objects, data));
         }
-        None => report.fail(L_TEXT, "pas de données jointes à comparer"),
+        None => report.fail(CheckKind::Text, "pas de données jointes à comparer"),
     }
     match (&signer_chain, &data) {
         (Some((cert, certs)), Some(data)) => {
             report.record(
-                L_CHAIN,
+                CheckKind::Chain,
                 check_chain(cert, certs, trust_anchors, data.produced_at.as_second()),
             );
         }
         _ => report.fail(
-            L_CHAIN,
+            CheckKind::Chain,
             "certificat du signataire ou date de production inconnus",
         ),
     }
-    finish(report, data, signer)
+    finish(report, data, signer, signatures)
 }
 
-fn finish(report: Report, data: Option<ProofData>, signer: Option<String>) -> VerifyReport {
+fn finish(
+    report: Report,
+    data: Option<ProofData>,
+    signer: Option<String>,
+    signatures: usize,
+) -> VerifyReport {
     let ok = !report.checks.is_empty() && report.checks.iter().all(|c| c.ok);
     VerifyReport {
         ok,
         checks: report.checks,
         data,
         signer,
+        signatures,
     }
+}
+
+/// The objects holding a signature dictionary (those with a /ByteRange).
+fn signature_dictionaries<'a, 'b>(
+    objects: &'a BTreeMap<u64, RawObject<'b>>,
+) -> Vec<&'a RawObject<'b>> {
+    objects
+        .values()
+        .filter(|o| pdfscan::dict_value(o.value, b"/ByteRange").is_some())
+        .collect()
 }
 
 type Checked<T> = Result<(T, String), String>;
@@ -194,10 +250,7 @@ fn find_signature(
     pdf: &[u8],
     objects: &BTreeMap<u64, RawObject<'_>>,
 ) -> Checked<(usize, usize, Vec<u8>)> {
-    let signatures: Vec<&RawObject<'_>> = objects
-        .values()
-        .filter(|o| pdfscan::dict_value(o.value, b"/ByteRange").is_some())
-        .collect();
+    let signatures = signature_dictionaries(objects);
     let count_in_file = pdf.windows(10).filter(|w| w == b"/ByteRange").count();
     let [sig] = signatures.as_slice() else {
         return Err(format!(
@@ -611,7 +664,11 @@ mod tests {
         .unwrap();
         let report = verify(&pdf, std::slice::from_ref(&pki.ca_certificate));
         assert!(!report.ok);
-        let text = report.checks.iter().find(|c| c.label == L_TEXT).unwrap();
+        let text = report
+            .checks
+            .iter()
+            .find(|c| c.kind == CheckKind::Text)
+            .unwrap();
         assert!(!text.ok);
         assert!(
             text.detail.contains("Nombre de DUI actifs : 20"),
@@ -623,7 +680,7 @@ mod tests {
             report
                 .checks
                 .iter()
-                .filter(|c| c.label != L_TEXT)
+                .filter(|c| c.kind != CheckKind::Text)
                 .all(|c| c.ok)
         );
     }

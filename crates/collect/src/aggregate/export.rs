@@ -255,7 +255,8 @@ pub fn french_count(n: u64) -> String {
     out
 }
 
-fn french_signed(n: i64) -> String {
+/// « +1 200 », « -3 », « 0 ».
+pub fn french_signed(n: i64) -> String {
     let sign = if n < 0 {
         "-"
     } else if n > 0 {
@@ -267,7 +268,7 @@ fn french_signed(n: i64) -> String {
 }
 
 /// « 93,4 » from per mille.
-fn french_percent(per_mille: u64) -> String {
+pub fn french_percent(per_mille: u64) -> String {
     format!("{},{}", per_mille / 10, per_mille % 10)
 }
 

@@ -33,7 +33,10 @@ use carnet_core::indicators::{Rate, Targets};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-pub use export::{Level, Selection, french_count, missing_text, to_csv, to_table, to_xlsx};
+pub use export::{
+    Level, Selection, french_count, french_percent, french_signed, missing_text, to_csv, to_table,
+    to_xlsx,
+};
 pub use load::summary;
 pub use month::Month;
 
@@ -369,7 +372,7 @@ impl Acc {
 
 /// The deadline of a month's declaration: the deadline day of the next month
 /// (the last day of that month when it is shorter).
-fn deadline(month: Month, day: i8) -> Date {
+pub fn deadline(month: Month, day: i8) -> Date {
     let next = month.next();
     let last = next.last_day();
     Date::new(next.year, next.month, day.clamp(1, last.day())).unwrap_or(last)

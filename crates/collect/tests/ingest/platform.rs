@@ -257,7 +257,7 @@ async fn the_command_looks_the_galis_up_in_the_registry_of_the_database() {
 }
 
 /// (FINESS, DMP, MSS, actifs, accompanied, PP, agenda); `None` leaves the cell empty.
-type Figures = (
+pub type Figures = (
     String,
     Option<u64>,
     Option<u64>,
@@ -267,7 +267,7 @@ type Figures = (
     Option<u64>,
 );
 
-fn workbook(galis: &str, siret: &str, month: i8, rows: &[Figures]) -> Vec<u8> {
+pub fn workbook(galis: &str, siret: &str, month: i8, rows: &[Figures]) -> Vec<u8> {
     let start = date(2024, month, 1);
     let end = start.last_of_month();
     let n = |v: Option<u64>| v.map_or(C::Blank, |v| C::N(v as f64));
@@ -291,7 +291,7 @@ fn workbook(galis: &str, siret: &str, month: i8, rows: &[Figures]) -> Vec<u8> {
     collection_file(table)
 }
 
-async fn send(db: &Db, bytes: &[u8], at: &str) {
+pub async fn send(db: &Db, bytes: &[u8], at: &str) {
     let registry = projects::registry(db).await.unwrap();
     let outcome = carnet_collect::ingest::ingest(
         Some(db),
@@ -310,7 +310,7 @@ async fn send(db: &Db, bytes: &[u8], at: &str) {
     assert!(outcome.accepted, "{}", outcome.text);
 }
 
-fn row(
+pub fn row(
     f: String,
     dmp: Option<u64>,
     mss: Option<u64>,
