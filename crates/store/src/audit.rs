@@ -195,17 +195,15 @@ impl AuditWriter {
             .await
     }
 
-    /// `append`, whose first attempt also runs `before`: PostgreSQL
-    /// data-modifying CTEs (`WITH a AS (…), b AS (…)` without the final
-    /// statement) and their parameters, numbered from `$1`. One round trip
-    /// instead of two for the writes that end a transaction. The CTEs run
-    /// whether or not the entry is inserted, so a retry (the head moved)
-    /// does not send them again.
+    /// `append`, whose first attempt also runs `before` in the same
+    /// statement: one round trip instead of two for the writes that end a
+    /// transaction. Those writes happen whether or not the entry is
+    /// inserted, so a retry (the head moved) does not send them again.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn append_after(
         &mut self,
         conn: &mut AnyConnection,
-        mut before: Option<(String, Vec<Value>)>,
+        mut before: Option<Before>,
         at: Timestamp,
         actor: &Actor,
         action: AuditAction,
@@ -229,7 +227,11 @@ impl AuditWriter {
                 resource,
                 outcome.code(),
             );
-            let (prefix, values) = before.take().unwrap_or_default();
+            let Before {
+                sql: prefix,
+                values,
+                rows: prefix_rows,
+            } = before.take().unwrap_or_default();
             let sql = format!(
                 "{prefix}{}",
                 insert_sql(self.backend, self.cached, values.len())
@@ -249,7 +251,7 @@ impl AuditWriter {
                 query = query.bind(self.seq);
             }
             let done = query.execute(&mut *conn).await?;
-            if done.rows_affected() == 1 {
+            if done.rows_affected() == prefix_rows + 1 {
                 self.seq = seq;
                 self.hash = hash;
                 return Ok(());
@@ -268,6 +270,20 @@ impl AuditWriter {
         }
         Ok(())
     }
+}
+
+/// Writes sent before the audit entry, in its statement
+/// (`AuditWriter::append_after`): PostgreSQL data-modifying CTEs or
+/// SQLite statements.
+#[derive(Default)]
+pub(crate) struct Before {
+    /// PostgreSQL: `WITH a AS (…), b AS (…) `; SQLite: `…; …; `.
+    pub sql: String,
+    /// Their parameters, numbered from `$1`.
+    pub values: Vec<Value>,
+    /// Rows they add to the statement's count of rows affected (SQLite sums
+    /// the statements of a query; PostgreSQL counts only the final one).
+    pub rows: u64,
 }
 
 /// The statement appending one entry, its parameters numbered after the
@@ -476,7 +492,7 @@ impl Db {
     pub(crate) async fn audit_in_after(
         &self,
         conn: &mut AnyConnection,
-        before: Option<(String, Vec<Value>)>,
+        before: Option<Before>,
         ctx: &crate::WriteCtx,
         organisation: OrganisationId,
         action: AuditAction,

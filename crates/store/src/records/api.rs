@@ -229,15 +229,15 @@ impl Db {
         } else {
             self.begin_write().await?
         };
-        // On PostgreSQL, the index marks known before the insert let the
-        // record's statements go in three round trips (`activity::fused`).
-        let fused = match (fast, self.backend) {
-            (true, crate::Backend::Postgres) => self
+        // The index marks, known before the insert, let the record's
+        // statements go in three sends (`activity::fused`).
+        let fused = match fast {
+            true => self
                 .time_zone(&mut tx, record.establishment())
                 .await
                 .ok()
                 .and_then(|tz| activity::PersonMarks::of(&record, &tz)),
-            _ => None,
+            false => None,
         };
         let mut inserted = None;
         let id = if fast {
@@ -250,7 +250,7 @@ impl Db {
             // The write path of every note: one statement checks and inserts;
             // the detailed checks only run to explain a refusal.
             let id = match &fused {
-                Some(marks) => activity::fused::insert(&mut tx, &record, marks)
+                Some(marks) => activity::fused::insert(&mut tx, self.backend, &record, marks)
                     .await?
                     .map(|done| inserted.insert(done).id),
                 None => generic::insert_if_stay(&mut tx, &record).await?,
@@ -269,7 +269,7 @@ impl Db {
         record.set_id(id);
         let before = match (&fused, &inserted) {
             (Some(marks), Some(inserted)) => {
-                activity::fused::month_writes(&mut tx, marks, inserted).await?
+                activity::fused::month_writes(&mut tx, self.backend, marks, inserted).await?
             }
             _ => {
                 activity::on_insert(self, &mut tx, &record).await?;
