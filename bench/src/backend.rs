@@ -58,6 +58,9 @@ pub struct Figures {
     pub raw_single: Duration,
     /// SQLite only: the raw driver without sqlx's ping before each acquire.
     pub raw_no_ping_single: Option<Duration>,
+    /// `db.create` without the activity index (`Db::without_activity_index`):
+    /// what the index costs a write.
+    pub bare_single: Duration,
     /// Events created while profiling, their total time, and the time of
     /// each statement sqlx reported.
     pub profile: (usize, Duration, Totals),
@@ -394,7 +397,16 @@ pub async fn run(setup: &Setup<'_>, target: Target) -> anyhow::Result<Figures> {
         }
         Ok(started.elapsed())
     };
+    let bare = db.without_activity_index();
+    let create_bare = async |events: &[Event]| -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        for e in events {
+            bare.create::<Event>(&write_ctx, &scope, e.clone()).await?;
+        }
+        Ok(started.elapsed())
+    };
     let round = (sample.len() / 10).clamp(1, 1000);
+    let mut bare_single = Duration::ZERO;
     let (mut ours_single, mut raw_single) = (Duration::ZERO, Duration::ZERO);
     let mut raw_no_ping_single = Duration::ZERO;
     let mut ticker = Ticker::new(format!("{backend} insertion unitaire"));
@@ -405,7 +417,9 @@ pub async fn run(setup: &Setup<'_>, target: Target) -> anyhow::Result<Figures> {
             if let Some(r) = &raw_no_ping {
                 raw_no_ping_single += r.single(chunk).await?;
             }
+            bare_single += create_bare(chunk).await?;
         } else {
+            bare_single += create_bare(chunk).await?;
             if let Some(r) = &raw_no_ping {
                 raw_no_ping_single += r.single(chunk).await?;
             }
@@ -490,6 +504,7 @@ pub async fn run(setup: &Setup<'_>, target: Target) -> anyhow::Result<Figures> {
         ours_single,
         raw_single,
         raw_no_ping_single: raw_no_ping.as_ref().map(|_| raw_no_ping_single),
+        bare_single,
         profile,
         round_trip_us: (native_rt, any_rt),
         batch_n: rounds * setup.batch,

@@ -185,6 +185,23 @@ pub fn markdown(c: &Context<'_>, figures: &[Figures]) -> String {
         },
     );
     row(
+        "Unitaire · one by one — Carnet sans l'index d'activité · without the activity index (`Db::without_activity_index`, banc seulement · bench only), év./s",
+        &|f| int(rate(f.single_n, f.bare_single)),
+    );
+    row(
+        "**Coût de l'index d'activité · cost of the activity index** : µs par création · per create (part du temps · share of the time)",
+        &|f| {
+            let n = f.single_n.max(1) as f64;
+            let with = f.ours_single.as_secs_f64() / n;
+            let without = f.bare_single.as_secs_f64() / n;
+            format!(
+                "**{:.0} µs ({})**",
+                (with - without) * 1e6,
+                percent((with - without) / with.max(1e-12))
+            )
+        },
+    );
+    row(
         "Aller-retour d'une requête vide · empty statement round trip (`SELECT 1`), µs — natif · native / `Any`",
         &|f| format!("{:.0} / {:.0}", f.round_trip_us.0, f.round_trip_us.1),
     );

@@ -231,7 +231,7 @@ impl Db {
         };
         // The index marks, known before the insert, let the record's
         // statements go in three sends (`activity::fused`).
-        let fused = match fast {
+        let fused = match fast && self.activity_writes {
             true => self
                 .time_zone(&mut tx, record.establishment())
                 .await
@@ -272,7 +272,9 @@ impl Db {
                 activity::fused::month_writes(&mut tx, self.backend, marks, inserted).await?
             }
             _ => {
-                activity::on_insert(self, &mut tx, &record).await?;
+                if self.activity_writes {
+                    activity::on_insert(self, &mut tx, &record).await?;
+                }
                 None
             }
         };
