@@ -15,7 +15,7 @@ use carnet_store::Db;
 use crate::cells::french_date;
 use crate::projects::{self, Registry};
 use crate::versions::{self, ArchiveError, Submission, Version};
-use crate::{Declaration, Limits, Refusal, read_workbook, read_workbook_in};
+use crate::{Declaration, Limits, Refusal, Report, read_workbook, read_workbook_in};
 
 /// What happened to one file.
 #[derive(Debug, Clone)]
@@ -26,6 +26,12 @@ pub struct FileOutcome {
     pub accepted: bool,
     /// The version created, when the file was accepted and a database given.
     pub version: Option<Version>,
+    /// The validation report; `None` when the file could not be read at all.
+    pub report: Option<Report>,
+    /// Why the file was refused without a report (not an .xlsx, damaged,
+    /// beyond a limit), or refused by the caller's check despite a report
+    /// without errors (a project the sender may not declare for), in French.
+    pub refusal: Option<String>,
 }
 
 /// Reads a file from disk without ever holding more than the size limit in
@@ -61,6 +67,8 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, Refusal> {
 struct Checked {
     text: String,
     declaration: Option<Declaration>,
+    report: Option<Report>,
+    refusal: Option<String>,
 }
 
 /// Reads and checks one submission; never touches the database. Without a
@@ -87,17 +95,22 @@ fn check(
                 Checked {
                     text,
                     declaration: None,
+                    report: None,
+                    refusal: Some(refusal.to_string()),
                 },
                 false,
             );
         }
     };
     text.push_str(&checked.report.to_text());
+    let report = Some(checked.report.clone());
     match checked.accept() {
         Ok(declaration) => (
             Checked {
                 text,
                 declaration: Some(declaration),
+                report,
+                refusal: None,
             },
             true,
         ),
@@ -105,6 +118,8 @@ fn check(
             Checked {
                 text,
                 declaration: None,
+                report,
+                refusal: None,
             },
             false,
         ),
@@ -147,10 +162,35 @@ pub async fn ingest(
     limits: &Limits,
     retention_years: i16,
 ) -> Result<FileOutcome, ArchiveError> {
+    ingest_authorised(
+        db,
+        submission,
+        registry,
+        limits,
+        retention_years,
+        |_| Ok(()),
+    )
+    .await
+}
+
+/// [`ingest`], with one more check before anything is stored: `authorise`
+/// sees the declaration of a file without errors and may refuse it with a
+/// French reason (the platform: a porteur declares only for its own
+/// projects). A refused file is stored nowhere; its report is still given.
+pub async fn ingest_authorised(
+    db: Option<&Db>,
+    submission: &Submission<'_>,
+    registry: Option<&Registry>,
+    limits: &Limits,
+    retention_years: i16,
+    authorise: impl FnOnce(&Declaration) -> Result<(), String>,
+) -> Result<FileOutcome, ArchiveError> {
     let (
         Checked {
             mut text,
             declaration,
+            report,
+            refusal,
         },
         accepted,
     ) = check(submission, registry, limits);
@@ -159,14 +199,30 @@ pub async fn ingest(
             text,
             accepted,
             version: None,
+            report,
+            refusal,
         });
     };
+    if let Err(reason) = authorise(&declaration) {
+        text.push_str(&format!(
+            "Fichier refusé : {reason}. Rien n'est enregistré.\n"
+        ));
+        return Ok(FileOutcome {
+            text,
+            accepted: false,
+            version: None,
+            report,
+            refusal: Some(reason),
+        });
+    }
     let Some(db) = db else {
         text.push_str(NO_DATABASE);
         return Ok(FileOutcome {
             text,
             accepted: true,
             version: None,
+            report,
+            refusal,
         });
     };
     let version = versions::store(db, &declaration, submission, retention_years).await?;
@@ -175,6 +231,8 @@ pub async fn ingest(
         text,
         accepted: true,
         version: Some(version),
+        report,
+        refusal,
     })
 }
 
@@ -207,6 +265,8 @@ fn check_path(
                 checked: Checked {
                     text: format!("Fichier « {shown} »\nFichier refusé : {refusal}.\n"),
                     declaration: None,
+                    report: None,
+                    refusal: Some(refusal.to_string()),
                 },
                 shown,
                 bytes: Vec::new(),

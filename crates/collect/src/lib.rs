@@ -22,6 +22,7 @@
 //! eligibility, `docs/financement.md`), `sampling` (EU audit samples and the
 //! outcomes of their checks, `docs/audit-echantillon.md`).
 
+pub mod accounts;
 pub mod aggregate;
 mod cells;
 pub mod funding;
