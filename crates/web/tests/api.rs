@@ -22,3 +22,5 @@ mod isolation;
 mod openapi;
 #[path = "api/pages.rs"]
 mod pages;
+#[path = "api/platform.rs"]
+mod platform;
