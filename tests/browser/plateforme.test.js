@@ -110,6 +110,7 @@ test('plateforme : aucune violation grave ou critique (axe-core)', async (t) => 
     await visit(porteur, target);
     await check(t, porteur, name);
   }
+  await visit(porteur, '/plateforme/projets/4107');
   await porteur.getByRole('link', { name: /^Version 1$/ }).first().click();
   await porteur.waitForLoadState('load');
   await check(t, porteur, 'plateforme-version');

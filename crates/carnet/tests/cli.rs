@@ -1030,3 +1030,66 @@ fn collect_funding_and_audit_sample_from_the_command_line() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn platform_accounts_are_created_with_their_scope_and_bad_ones_refused_in_french() {
+    // `carnet demo` seeded the platform too: its accounts exist.
+    let again = on_demo(&["platform", "demo", "--no-serve"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("porteur-paris"), "{}", text(&again));
+
+    let ok = on_demo(&[
+        "platform",
+        "account",
+        "--login",
+        "ars-bretagne",
+        "--name",
+        "ARS Bretagne",
+        "--role",
+        "ars",
+        "--region",
+        "53",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(stdout(&ok).contains("Bretagne"), "{}", text(&ok));
+
+    for (args, expected) in [
+        (
+            vec!["--login", "x1", "--name", "X", "--role", "chef"],
+            "rôle « chef » inconnu",
+        ),
+        (
+            vec!["--login", "x2", "--name", "X", "--role", "porteur"],
+            "demande --siret",
+        ),
+        (
+            vec![
+                "--login", "x3", "--name", "X", "--role", "ars", "--region", "99",
+            ],
+            "code INSEE de région inconnu",
+        ),
+        (
+            vec![
+                "--login",
+                "x4",
+                "--name",
+                "X",
+                "--role",
+                "porteur",
+                "--siret",
+                "12345678901234",
+            ],
+            "--siret",
+        ),
+        (
+            vec!["--login", "cnsa", "--name", "X", "--role", "cnsa"],
+            "déjà pris",
+        ),
+    ] {
+        let mut all = vec!["platform", "account"];
+        all.extend(args);
+        let out = on_demo(&all);
+        assert!(!out.status.success(), "{all:?}");
+        assert!(text(&out).contains(expected), "{all:?}: {}", text(&out));
+    }
+}

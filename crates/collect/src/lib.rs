@@ -20,7 +20,8 @@
 //! `versions` (declaration versions, files by SHA-256), `ingest` (one file end
 //! to end, in French), `funding` (a registered project's subsidy and
 //! eligibility, `docs/financement.md`), `sampling` (EU audit samples and the
-//! outcomes of their checks, `docs/audit-echantillon.md`).
+//! outcomes of their checks, `docs/audit-echantillon.md`), `accounts` (platform
+//! accounts, their roles and which projects each sees).
 
 pub mod accounts;
 pub mod aggregate;
