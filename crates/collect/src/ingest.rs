@@ -149,6 +149,39 @@ fn stored_text(version: &Version) -> String {
     )
 }
 
+/// [`check`] on a blocking thread: reading a workbook is CPU work (up to the
+/// time limit of [`Limits`]) that must not hold a thread of the async runtime
+/// that serves other requests. The file is copied once for that thread.
+async fn check_off_runtime(
+    submission: &Submission<'_>,
+    registry: Option<&Registry>,
+    limits: &Limits,
+) -> Result<(Checked, bool), ArchiveError> {
+    let bytes = submission.bytes.to_vec();
+    let file_name = submission.file_name.to_owned();
+    let sent_by = submission.sent_by.to_owned();
+    let received_at = submission.received_at;
+    let registry = registry.cloned();
+    let limits = limits.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let submission = Submission {
+            file_name: &file_name,
+            bytes: &bytes,
+            sent_by: &sent_by,
+            received_at,
+        };
+        check(&submission, registry.as_ref(), &limits)
+    })
+    .await;
+    match done {
+        Ok(checked) => Ok(checked),
+        // Calamine runs under catch_unwind (sheet.rs): a panic here is a bug
+        // of ours; carry it to the caller.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(ArchiveError::Interrupted(e.to_string())),
+    }
+}
+
 /// Checks one file and, when it is accepted and `db` is given, stores it as the
 /// next version of its declaration. Only a database failure is an `Err`: a
 /// refused file is an outcome, with its reasons in the text.
@@ -193,7 +226,7 @@ pub async fn ingest_authorised(
             refusal,
         },
         accepted,
-    ) = check(submission, registry, limits);
+    ) = check_off_runtime(submission, registry, limits).await?;
     let Some(declaration) = declaration else {
         return Ok(FileOutcome {
             text,

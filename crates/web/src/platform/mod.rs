@@ -54,8 +54,18 @@ pub fn table() -> Vec<PlatformRoute> {
     let upload_limit = DefaultBodyLimit::max(WORKBOOK_BODY_LIMIT);
     vec![
         page(Get, "/static/carnet.css", Public, get(pages::style_sheet)),
-        page(Get, "/connexion", Public, get(pages::sign_in::form)),
-        page(Post, "/connexion", Public, post(pages::sign_in::submit)),
+        page(
+            Get,
+            "/connexion",
+            Public,
+            get(pages::sign_in::platform_form),
+        ),
+        page(
+            Post,
+            "/connexion",
+            Public,
+            post(pages::sign_in::platform_submit),
+        ),
         page(
             Post,
             "/deconnexion",

@@ -16,7 +16,7 @@ use carnet_store::{Actor, Db, User, WriteCtx};
 use carnet_web::AppState;
 use carnet_web::access::Surface;
 use carnet_web::platform::{self, access::PlatformNeed};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 const SIRET_A: &str = "73282932000074";
 const SIRET_B: &str = "77572284600117";
@@ -43,9 +43,11 @@ fn paris(i: usize) -> String {
 /// One establishment's row: FINESS, DUI actifs, persons accompanied, DUI with PP.
 type Line = (String, u32, u32, u32);
 
-/// A collection workbook for May 2024.
+/// A collection workbook for May 2024; the same lines give the same bytes.
 fn workbook(galis: &str, siret: &str, lines: &[Line]) -> Vec<u8> {
     let mut book = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2024, 6, 1).unwrap();
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let sheet = book.add_worksheet();
     sheet.set_name("Liste des mesures d'usage").unwrap();
     let headers = [
@@ -752,4 +754,135 @@ async fn the_platform_openapi_document_lists_exactly_its_api_routes() {
     for code in ["201", "400", "401", "403", "413", "422"] {
         assert!(responses.get(code).is_some(), "{code}");
     }
+}
+
+/// `(action, resource, outcome)` of every audit entry whose resource starts with `prefix`.
+async fn audited(db: &Db, prefix: &str) -> Vec<(String, String, String)> {
+    use sqlx::Row as _;
+    sqlx::query("SELECT action, resource, outcome FROM audit_entries ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String, _>("action").unwrap(),
+                r.try_get::<String, _>("resource").unwrap(),
+                r.try_get::<String, _>("outcome").unwrap(),
+            )
+        })
+        .filter(|(_, resource, _)| resource.starts_with(prefix))
+        .collect()
+}
+
+#[tokio::test]
+async fn uploads_downloads_and_refused_addresses_are_in_the_audit_log() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let bad = declare(&p, "porteur_a", bad_a()).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (idf, _) = p.session("ars_idf").await;
+        page(&p, Method::GET, "/plateforme/projets/4107", &idf, "").await;
+        let (cnsa, _) = p.session("cnsa").await;
+        let path = format!("/plateforme/versions/{}/fichier", p.version_a);
+        page(&p, Method::GET, &path, &cnsa, "").await;
+        let (auditeur, _) = p.session("auditeur").await;
+        page(&p, Method::GET, "/plateforme/depot", &auditeur, "").await;
+
+        let entries = audited(p.db(), "collecte/").await;
+        let has = |action: &str, resource: &str, outcome: &str| {
+            entries
+                .iter()
+                .any(|(a, r, o)| a == action && r.starts_with(resource) && o == outcome)
+        };
+        assert!(
+            has("import", &format!("collecte/version/{}", p.version_a), "ok"),
+            "{name} {entries:?}"
+        );
+        assert!(
+            has("import", "collecte/depot/", "refused"),
+            "{name} {entries:?}"
+        );
+        assert!(
+            has("read", "collecte/projet/4107", "refused"),
+            "{name} {entries:?}"
+        );
+        assert!(
+            has(
+                "download",
+                &format!("collecte/version/{}/fichier", p.version_a),
+                "ok"
+            ),
+            "{name}"
+        );
+        let refusals = audited(p.db(), "refus /plateforme/depot").await;
+        assert_eq!(refusals.len(), 1, "{name} {refusals:?}");
+        assert!(
+            p.db().verify_audit(|| {}).await.unwrap().is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_file_over_ten_megabytes_is_refused_in_french_and_nothing_is_stored() {
+    let p = platform(backends().await.remove(0)).await;
+    let big = vec![b'x'; 11 * 1024 * 1024];
+    let reply = declare(&p, "porteur_a", big.clone()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.json()["code"], "payload_too_large");
+    let (cookie, csrf) = p.session("porteur_a").await;
+    let reply = upload_page(&p, &cookie, &csrf, &big).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(text(&reply).contains("10 Mo"), "{}", text(&reply));
+    assert_eq!(versions::of_project(p.db(), "4107").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_platform_account_signs_in_through_the_platforms_own_form() {
+    let p = platform(backends().await.remove(0)).await;
+    let password = "un-mot-de-passe-assez-long";
+    accounts::create(
+        p.db(),
+        &ctx(),
+        NewAccount {
+            login: "agent".into(),
+            display_name: "Agent".into(),
+            reach: Reach::Nation,
+            password_hash: Some(carnet_web::password::hash(password).unwrap()),
+        },
+    )
+    .await
+    .unwrap();
+    let form = send(
+        &p.app,
+        Request::builder()
+            .uri("/connexion")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(text(&form).contains("Connexion à la plateforme de collecte"));
+    let sign_in = |secret: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/connexion")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "identifiant=agent&mot_de_passe={secret}&suite=/plateforme"
+            )))
+            .unwrap()
+    };
+    let wrong = send(&p.app, sign_in("faux")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(text(&wrong).contains("plateforme de collecte"));
+    let ok = send(&p.app, sign_in(password)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers["location"], "/plateforme");
+    let cookie = ok.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let home = page(&p, Method::GET, "/plateforme", &cookie, "").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(text(&home).contains("agent de la CNSA"));
 }
