@@ -79,10 +79,11 @@ port=$(free_port)
 url="http://127.0.0.1:$port"
 NO_COLOR=1 "$bin" serve --db "sqlite://$work/d.db" --addr "127.0.0.1:$port" 2>"$work/server.log" >&2 &
 server_pid=$!
-# The collection platform of the same demo (carnet demo seeds it too).
+# The collection platform of the demo (carnet demo seeds it in a database of
+# its own, beside the DUI's).
 platform_port=$(free_port)
 platform_url="http://127.0.0.1:$platform_port"
-NO_COLOR=1 "$bin" platform serve --db "sqlite://$work/d.db" --addr "127.0.0.1:$platform_port" 2>"$work/platform.log" >&2 &
+NO_COLOR=1 "$bin" platform serve --db "sqlite://$work/d-plateforme.db" --addr "127.0.0.1:$platform_port" 2>"$work/platform.log" >&2 &
 platform_pid=$!
 
 # Wait until a server answers its sign-in page (60 s at most, less if it dies).

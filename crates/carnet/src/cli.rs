@@ -64,6 +64,10 @@ pub enum Command {
         /// Adresse d'écoute de la plateforme de collecte ARS / CNSA de démonstration
         #[arg(long, default_value = "127.0.0.1:8081")]
         platform_addr: String,
+        /// Base de la plateforme de démonstration, distincte de celle du DUI ; par défaut
+        /// celle de --db suffixée « -plateforme » (SQLite) ou « _plateforme » (PostgreSQL)
+        #[arg(long)]
+        platform_db: Option<String>,
     },
     /// Plateforme de collecte ARS / CNSA : pages et API des porteurs, des ARS, de la CNSA
     /// et des auditeurs (serveur distinct de celui du DUI)

@@ -87,10 +87,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             today,
             addr,
             platform_addr,
+            platform_db,
         } => {
             let today = today.unwrap_or_else(today_in_paris);
             let demo = crate::demo::build(&db.db, seed, today).await?;
-            crate::platform_demo::seed(&demo.db).await?;
+            // The platform is another deployment (ARS/CNSA): a database of its own.
+            let platform_url =
+                platform_db.unwrap_or_else(|| crate::platform_demo::default_db(&db.db));
+            let platform_db = connect(&platform_url).await.with_context(|| {
+                format!(
+                    "base de la plateforme de démonstration : créez-la ou indiquez-en une autre \
+                     avec --platform-db"
+                )
+            })?;
+            crate::platform_demo::seed(&platform_db).await?;
+            eprintln!(
+                "Plateforme de démonstration dans « {} ».",
+                redact(&platform_url)
+            );
             if no_serve {
                 crate::demo::print_sign_in();
                 crate::platform_demo::print_sign_in(None);
@@ -100,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             crate::serve::init_logs();
             let token = demo.token.clone();
-            let platform = carnet_web::AppState::new(demo.db.clone());
+            let platform = carnet_web::AppState::new(platform_db);
             let state = crate::serve::state(demo.db, None, false);
             let platform = crate::serve::run_platform(platform, &platform_addr, |local| {
                 crate::platform_demo::print_sign_in(Some(&format!("http://{local}/")));

@@ -81,6 +81,35 @@ fn account_list() -> anyhow::Result<Vec<(&'static str, &'static str, Reach)>> {
     ])
 }
 
+/// The demo platform's database beside the DUI's: `sqlite://carnet.db` →
+/// `sqlite://carnet-plateforme.db`, `postgres://…/carnet` → `postgres://…/carnet_plateforme`.
+pub fn default_db(dui: &str) -> String {
+    if let Some(path) = dui.strip_prefix("sqlite://") {
+        let (path, query) = path.split_once('?').map_or((path, ""), |(p, q)| (p, q));
+        let stem_end = match path.rfind('.') {
+            Some(dot) if dot > path.rfind('/').map_or(0, |s| s + 1) => dot,
+            _ => path.len(),
+        };
+        let mut out = format!(
+            "sqlite://{}-plateforme{}",
+            &path[..stem_end],
+            &path[stem_end..]
+        );
+        if !query.is_empty() {
+            out.push('?');
+            out.push_str(query);
+        }
+        return out;
+    }
+    let (base, query) = dui.split_once('?').map_or((dui, ""), |(b, q)| (b, q));
+    let mut out = format!("{base}_plateforme");
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
 /// What the demo prints about signing in to the platform.
 pub fn print_sign_in(url: Option<&str>) {
     match url {
@@ -263,4 +292,29 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         files.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_db;
+
+    #[test]
+    fn the_demo_platform_has_a_database_beside_the_duis() {
+        assert_eq!(
+            default_db("sqlite://carnet.db"),
+            "sqlite://carnet-plateforme.db"
+        );
+        assert_eq!(
+            default_db("sqlite:///tmp/x.y/d.db?mode=rwc"),
+            "sqlite:///tmp/x.y/d-plateforme.db?mode=rwc"
+        );
+        assert_eq!(
+            default_db("sqlite:///tmp/x.y/base"),
+            "sqlite:///tmp/x.y/base-plateforme"
+        );
+        assert_eq!(
+            default_db("postgres://postgres@127.0.0.1:5432/carnet"),
+            "postgres://postgres@127.0.0.1:5432/carnet_plateforme"
+        );
+    }
 }

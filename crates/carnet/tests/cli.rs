@@ -1033,14 +1033,26 @@ fn collect_funding_and_audit_sample_from_the_command_line() {
 
 #[test]
 fn platform_accounts_are_created_with_their_scope_and_bad_ones_refused_in_french() {
-    // `carnet demo` seeded the platform too: its accounts exist.
-    let again = on_demo(&["platform", "demo", "--no-serve"]);
+    // `carnet demo` put the demo platform in a database of its own, beside
+    // the DUI's, which keeps its one organisation.
+    let platform = format!(
+        "sqlite://{}",
+        demo().dir.join("carnet-plateforme.db").display()
+    );
+    let again = carnet(&["platform", "demo", "--no-serve", "--db", &platform]);
     assert!(again.status.success(), "{}", text(&again));
     assert!(text(&again).contains("porteur-paris"), "{}", text(&again));
+    let projects = carnet(&["collect", "projects", "list", "--db", &platform]);
+    assert!(stdout(&projects).contains("4107"), "{}", text(&projects));
+    let on_dui = on_demo(&["collect", "projects", "list"]);
+    assert!(!stdout(&on_dui).contains("4107"), "{}", text(&on_dui));
 
-    let ok = on_demo(&[
-        "platform",
-        "account",
+    let account = |args: &[&str]| {
+        let mut all = vec!["platform", "account", "--db", &platform];
+        all.extend(args);
+        carnet(&all)
+    };
+    let ok = account(&[
         "--login",
         "ars-bretagne",
         "--name",
@@ -1086,10 +1098,8 @@ fn platform_accounts_are_created_with_their_scope_and_bad_ones_refused_in_french
             "déjà pris",
         ),
     ] {
-        let mut all = vec!["platform", "account"];
-        all.extend(args);
-        let out = on_demo(&all);
-        assert!(!out.status.success(), "{all:?}");
-        assert!(text(&out).contains(expected), "{all:?}: {}", text(&out));
+        let out = account(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
     }
 }
