@@ -24,3 +24,5 @@ mod openapi;
 mod pages;
 #[path = "api/platform.rs"]
 mod platform;
+#[path = "api/platform_world.rs"]
+mod platform_world;
