@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -97,9 +98,12 @@ async fn file_of(
 pub async fn declare(
     State(state): State<AppState>,
     who: PlatformPrincipal,
-    Query(query): Query<NameQuery>,
+    query: Result<Query<NameQuery>, QueryRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
+    let Ok(Query(query)) = query else {
+        return Err(ApiError::bad_field("nom", "paramètre illisible"));
+    };
     let (part_name, bytes) = file_of(request, &state).await?;
     if bytes.is_empty() {
         return Err(ApiError::bad_request(

@@ -121,12 +121,13 @@ pub async fn project(
     Ok(render(&page))
 }
 
-/// A version the caller may see, or 404.
+/// A version the caller may see, or 404 (as for an id that is not a number).
 async fn visible_version(
     state: &AppState,
     who: &PlatformPrincipal,
-    id: i64,
+    id: &str,
 ) -> Result<Version, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let version = versions::by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -185,9 +186,10 @@ struct VersionPage {
 pub async fn version(
     State(state): State<AppState>,
     who: PlatformPrincipal,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> PageResult {
-    let version = visible_version(&state, &who, id).await?;
+    let version = visible_version(&state, &who, &id).await?;
+    let id = version.id;
     let siblings = versions::versions(&state.db, &version.galis, version.period).await?;
     let latest = siblings.last().map_or(version.id, |v| v.id);
     let report = versions::report(&state.db, id).await?;
@@ -220,9 +222,10 @@ pub async fn version(
 pub async fn file(
     State(state): State<AppState>,
     who: PlatformPrincipal,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> PageResult {
-    let version = visible_version(&state, &who, id).await?;
+    let version = visible_version(&state, &who, &id).await?;
+    let id = version.id;
     let content = versions::file(&state.db, &version.file_sha256)
         .await?
         .ok_or_else(|| {

@@ -580,3 +580,19 @@ async fn a_platform_account_signs_in_through_the_platforms_own_form() {
     assert_eq!(home.status, StatusCode::OK);
     assert!(text(&home).contains("agent de la CNSA"));
 }
+
+#[tokio::test]
+async fn an_id_that_is_not_a_number_is_an_unknown_page_in_french() {
+    let p = platform(backends().await.remove(0)).await;
+    let (cookie, _) = p.session("cnsa").await;
+    for path in [
+        "/plateforme/versions/abc",
+        "/plateforme/versions/99999/fichier",
+        "/plateforme/projets/inconnu",
+        "/plateforme/tableau-de-bord/regions/99",
+    ] {
+        let reply = page(&p, Method::GET, path, &cookie, "").await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(text(&reply).contains("Page introuvable"), "{path}");
+    }
+}
