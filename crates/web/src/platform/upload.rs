@@ -47,7 +47,23 @@ pub(super) async fn receive(
         RETENTION_YEARS,
         |declaration| authorise(&who.account, &known, declaration),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // Two files for the same project and period at the same instant: on
+        // PostgreSQL the unique key refuses the second; nothing of it is stored.
+        versions::ArchiveError::Database(ref db)
+            if db
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            ApiError::Conflict(
+                "une autre version de la déclaration de ce projet et de cette période a été \
+                 enregistrée au même instant : rien de ce fichier n'est enregistré, renvoyez-le"
+                    .into(),
+            )
+        }
+        e => e.into(),
+    })?;
     let (resource, result) = match &outcome.version {
         Some(v) => (format!("collecte/version/{}", v.id), Outcome::Ok),
         None => (

@@ -596,3 +596,31 @@ async fn an_id_that_is_not_a_number_is_an_unknown_page_in_french() {
         assert!(text(&reply).contains("Page introuvable"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn files_sent_at_the_same_instant_are_each_stored_or_refused_never_lost_silently() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let (a, b, c, d) = tokio::join!(
+            declare(&p, "porteur_a", good_a()),
+            declare(&p, "porteur_a", good_a()),
+            declare(&p, "porteur_a", good_a()),
+            declare(&p, "porteur_a", good_a()),
+        );
+        let mut stored = 1;
+        for reply in [a, b, c, d] {
+            match reply.status {
+                StatusCode::CREATED => stored += 1,
+                StatusCode::CONFLICT => {
+                    assert_eq!(reply.json()["code"], "conflict");
+                    assert!(reply.message().contains("renvoyez"), "{}", reply.message());
+                }
+                other => panic!("{name}: {other} {}", reply.message()),
+            }
+        }
+        let all = versions::of_project(p.db(), "4107").await.unwrap();
+        assert_eq!(all.len(), stored, "{name}");
+        let numbers: Vec<i64> = all.iter().map(|v| v.version).collect();
+        assert_eq!(numbers, (1..=stored as i64).collect::<Vec<_>>(), "{name}");
+    }
+}
