@@ -165,6 +165,30 @@ impl<S: Send + Sync> FromRequestParts<S> for PlatformPrincipal {
     }
 }
 
+/// Header that carries the session's CSRF token when the API is called with
+/// the page session's cookie instead of a token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The API with a page session instead of a token (a browser script of the
+/// platform's own origin): the cookie, sent only by our own pages
+/// (`SameSite=Strict`), plus the session's CSRF token in [`CSRF_HEADER`].
+async fn api_session(state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+    let Some(principal) = access::identify(state, Surface::Pages, parts).await? else {
+        return Ok(None);
+    };
+    let given = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let expected = principal.csrf.clone().unwrap_or_default();
+    let trusted = session::same_origin(&parts.headers) && session::csrf_matches(&expected, given);
+    Ok(trusted.then_some(Principal {
+        csrf: None,
+        ..principal
+    }))
+}
+
 /// The layer every platform route goes through (see the module documentation).
 pub async fn enforce(
     state: AppState,
@@ -177,7 +201,11 @@ pub async fn enforce(
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let principal = match access::identify(&state, surface, &parts).await {
+    let found = match access::identify(&state, surface, &parts).await {
+        Ok(None) if surface == Surface::Api => api_session(&state, &parts).await,
+        other => other,
+    };
+    let principal = match found {
         Ok(Some(p)) => p,
         Ok(None) => return access::unauthenticated(surface, &parts),
         Err(e) => return access::refusal_response(surface, e, &parts),

@@ -42,7 +42,7 @@ pub fn document() -> Value {
                         application/vnd.openxmlformats-officedocument.spreadsheetml.sheet ou \
                         application/octet-stream), ou un formulaire multipart dont la partie \
                         « fichier » est le classeur. 10 Mo au plus. Réservé au rôle porteur.",
-                    "security": [{"jeton": []}],
+                    "security": [{"jeton": []}, {"session": [], "csrf": []}],
                     "parameters": [{
                         "name": "nom",
                         "in": "query",
@@ -67,7 +67,7 @@ pub fn document() -> Value {
                     "responses": {
                         "201": report("fichier accepté : nouvelle version de la déclaration (avertissements éventuels dans findings)"),
                         "400": error("corps vide (fichier_absent) ou formulaire multipart illisible (invalid_multipart)"),
-                        "401": error("jeton absent ou invalide"),
+                        "401": error("ni jeton valide, ni session avec son jeton x-csrf-token"),
                         "403": {
                             "description": "rôle autre que porteur (forbidden), ou projet qui n'est pas celui du porteur (projet_hors_perimetre, avec le rapport)",
                             "content": {"application/json": {"schema": {"oneOf": [
@@ -84,7 +84,11 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": {
                 "jeton": {"type": "http", "scheme": "bearer", "bearerFormat": "carnet_…",
-                    "description": "Jeton d'API d'un compte de la plateforme"}
+                    "description": "Jeton d'API d'un compte de la plateforme"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "carnet_session",
+                    "description": "Session ouverte par la page de connexion de la plateforme (même origine seulement)"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "x-csrf-token",
+                    "description": "Avec la session : le jeton anti-falsification de la session (champ _csrf des formulaires)"}
             },
             "schemas": {
                 "Erreur": {

@@ -624,3 +624,34 @@ async fn files_sent_at_the_same_instant_are_each_stored_or_refused_never_lost_si
         assert_eq!(numbers, (1..=stored as i64).collect::<Vec<_>>(), "{name}");
     }
 }
+
+#[tokio::test]
+async fn the_api_also_takes_the_page_session_with_its_csrf_token() {
+    let p = platform(backends().await.remove(0)).await;
+    let (cookie, csrf) = p.session("porteur_a").await;
+    let call = |csrf: Option<&str>, site: &str| {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/collecte/declarations")
+            .header(axum::http::header::COOKIE, cookie.clone())
+            .header("sec-fetch-site", site)
+            .header(CONTENT_TYPE, "application/octet-stream");
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        request.body(Body::from(good_a())).unwrap()
+    };
+    let ok = send(&p.app, call(Some(&csrf), "same-origin")).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.message());
+    assert_eq!(ok.json()["version"]["version"], 2);
+    for (token, site) in [
+        (None, "same-origin"),
+        (Some("faux"), "same-origin"),
+        (Some(csrf.as_str()), "cross-site"),
+    ] {
+        let refused = send(&p.app, call(token, site)).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{token:?} {site}");
+        assert_eq!(refused.json()["code"], "unauthenticated");
+    }
+    assert_eq!(versions::of_project(p.db(), "4107").await.unwrap().len(), 2);
+}
