@@ -1,4 +1,4 @@
-//! The collection platform's web side (issue 5), served by `carnet platform`:
+//! The collection platform's web side (issue 5), served by `carnet platform serve`:
 //! French server-rendered pages (same frame, style sheet and security as the
 //! DUI pages, no script) and a JSON endpoint under `/api/v1/collecte`, for
 //! porteurs, ARS agents, CNSA agents and auditeurs.
