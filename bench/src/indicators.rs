@@ -73,7 +73,7 @@ pub struct Loaded {
 }
 
 /// Generates the organisation once, then imports it through `db.import` into
-/// each fresh database (concurrently: the servers work in their own
+/// each fresh database (SQLite only with `--copy-postgres`) (concurrently: the servers work in their own
 /// processes), which builds the activity index as the product does.
 pub async fn load(o: &Options) -> anyhow::Result<Vec<Loaded>> {
     std::fs::create_dir_all(&o.work_dir)?;
@@ -89,7 +89,13 @@ pub async fn load(o: &Options) -> anyhow::Result<Vec<Loaded>> {
         generated.seconds
     );
     let mut jobs = Vec::new();
-    for t in targets(o) {
+    // With --copy-postgres, PostgreSQL is filled from SQLite afterwards by
+    // COPY (`copy_to_postgres`): importing it too would only slow SQLite's
+    // import down (both share the machine) and be thrown away.
+    let targets = targets(o)
+        .into_iter()
+        .filter(|t| !(o.copy_postgres && t.backend == "PostgreSQL"));
+    for t in targets {
         if t.backend == "SQLite" {
             let path = o.work_dir.join("indicators.db");
             for suffix in ["", "-wal", "-shm"] {

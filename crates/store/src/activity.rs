@@ -40,7 +40,7 @@ use carnet_core::model::*;
 use codec::{MonthBlob, Or};
 use futures_util::TryStreamExt;
 use jiff::civil::Date;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 fn indicator_error(e: indicators::IndicatorError) -> StoreError {
@@ -61,6 +61,8 @@ async fn establishment(conn: &mut AnyConnection, id: EstablishmentId) -> Result<
 /// values), dates as day numbers, marks through a per-blob dictionary of their
 /// stable codes (`Mark::code`), so that a new mark or event kind never changes
 /// what an existing blob means.
+pub(crate) mod fused;
+
 mod codec {
     use super::*;
 
@@ -1088,6 +1090,25 @@ fn id_positions(establishments: &[Establishment]) -> (HashMap<i64, usize>, Strin
     (position, ids)
 }
 
+/// One part of `Db::period_indicators`, owning what it reads so that it can
+/// run in a task of its own: the results of `establishments` in their order,
+/// and those not built yet (their results are empty, the caller replaces them).
+async fn count_period(
+    pool: AnyPool,
+    rules: RuleSet,
+    period: Period,
+    establishments: Vec<Establishment>,
+) -> Result<(Vec<indicators::EstablishmentResult>, HashSet<i64>)> {
+    let figures = PeriodFigures::new(&rules, period).map_err(indicator_error)?;
+    let mut counters: Vec<_> = establishments
+        .iter()
+        .map(|e| figures.establishment(e))
+        .collect();
+    let mut conn = pool.acquire().await?;
+    let pending = feed_period(&mut conn, &establishments, period, &mut counters).await?;
+    Ok((counters.into_iter().map(|c| c.finish()).collect(), pending))
+}
+
 /// From how many establishments a period's figures are read on two
 /// connections at once (below, the second connection costs more than it saves).
 const SPLIT_FROM: usize = 16;
@@ -1246,6 +1267,20 @@ async fn load_months(
     Ok(out)
 }
 
+/// Writes a month blob of `table` (`activity_months` or
+/// `activity_summaries`), its four parameters (organisation, establishment,
+/// month, data) numbered from `$first`.
+fn upsert_blob_sql(table: &str, first: usize) -> String {
+    format!(
+        "INSERT INTO {table} (organisation_id, establishment_id, month, data) VALUES (${}, ${}, ${}, ${}) \
+         ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
+        first,
+        first + 1,
+        first + 2,
+        first + 3
+    )
+}
+
 /// Writes one month blob, and its summary when `summary` is set (deletes
 /// both when empty).
 async fn save_month(
@@ -1269,27 +1304,21 @@ async fn save_month(
         }
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO activity_months (organisation_id, establishment_id, month, data) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
-    )
-    .bind(organisation.0)
-    .bind(establishment.0)
-    .bind(i64::from(month))
-    .bind(blob.encode())
-    .execute(&mut *conn)
-    .await?;
-    if summary {
-        sqlx::query(
-            "INSERT INTO activity_summaries (organisation_id, establishment_id, month, data) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (establishment_id, month) DO UPDATE SET data = excluded.data",
-        )
+    sqlx::query(AssertSqlSafe(upsert_blob_sql("activity_months", 1)))
         .bind(organisation.0)
         .bind(establishment.0)
         .bind(i64::from(month))
-        .bind(blob.summary())
+        .bind(blob.encode())
         .execute(&mut *conn)
         .await?;
+    if summary {
+        sqlx::query(AssertSqlSafe(upsert_blob_sql("activity_summaries", 1)))
+            .bind(organisation.0)
+            .bind(establishment.0)
+            .bind(i64::from(month))
+            .bind(blob.summary())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -1322,23 +1351,11 @@ pub(crate) async fn add_marks(
     message: Option<Date>,
 ) -> Result<()> {
     let rows = indicators::fold_marks(marks.iter().copied());
-    let mut months: Vec<Month> = rows.iter().map(|r| r.month).collect();
-    months.extend(message.map(Month::of));
-    months.sort_unstable();
-    months.dedup();
-    for month in months {
+    for month in months_of(&rows, message) {
         let mut blobs = load_months(conn, establishment, Some(month)).await?;
         let ordinal = month.ordinal();
         let blob = blobs.entry(ordinal).or_default();
-        let mut changed = Or::Unchanged;
-        for row in rows.iter().filter(|r| r.month == month) {
-            changed = changed.max(blob.or(person.0, row.mark, row.days));
-        }
-        if let Some(day) = message.filter(|d| Month::of(*d) == month) {
-            blob.add_message(day.day());
-            // The summary holds the month's message count.
-            changed = Or::Entry;
-        }
+        let changed = add_to_month(blob, person, &rows, month, message);
         if changed != Or::Unchanged {
             let summary = changed == Or::Entry;
             save_month(conn, organisation, establishment, ordinal, blob, summary).await?;
@@ -1350,6 +1367,36 @@ pub(crate) async fn add_marks(
         refresh_record(conn, organisation, establishment, person).await?;
     }
     Ok(())
+}
+
+/// The months a record's marks (folded by month) and message day fall in.
+fn months_of(rows: &[indicators::MonthDays], message: Option<Date>) -> Vec<Month> {
+    let mut months: Vec<Month> = rows.iter().map(|r| r.month).collect();
+    months.extend(message.map(Month::of));
+    months.sort_unstable();
+    months.dedup();
+    months
+}
+
+/// Adds a record's marks of `month` (and its message, when sent that month)
+/// to the month's blob; says what changed (the summary holds the month's
+/// message count, so a message changes an entry).
+fn add_to_month(
+    blob: &mut MonthBlob,
+    person: PersonId,
+    rows: &[indicators::MonthDays],
+    month: Month,
+    message: Option<Date>,
+) -> Or {
+    let mut changed = Or::Unchanged;
+    for row in rows.iter().filter(|r| r.month == month) {
+        changed = changed.max(blob.or(person.0, row.mark, row.days));
+    }
+    if let Some(day) = message.filter(|d| Month::of(*d) == month) {
+        blob.add_message(day.day());
+        changed = Or::Entry;
+    }
+    changed
 }
 
 /// Lowers (or sets) a record's first day; whether it changed.
@@ -1491,13 +1538,53 @@ async fn refresh_record(
     save_records(conn, organisation, establishment, &records).await
 }
 
+/// Serialises, on PostgreSQL, the transactions that rewrite one
+/// establishment's index blobs (`activity_months`, `activity_establishments`):
+/// each reads a blob, changes it in Rust and writes it back, and under READ
+/// COMMITTED two such transactions would both start from the same blob and
+/// the second write would erase the first one's marks. A transaction-scoped
+/// advisory lock, taken before the first read of the index, makes the next
+/// statements of a waiting transaction see the committed blobs. SQLite needs
+/// nothing: its writes run one at a time on the writer connection.
+pub(crate) async fn lock_index(
+    conn: &mut AnyConnection,
+    establishment: EstablishmentId,
+) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(index_lock_key(establishment))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key of an establishment's index: its id in a range of
+/// keys of its own ("CA" in the high bytes), away from other users of
+/// PostgreSQL's advisory locks such as sqlx's migration lock.
+pub(crate) fn index_lock_key(establishment: EstablishmentId) -> i64 {
+    0x4341_0000_0000_0000 ^ establishment.0
+}
+
 /// Index maintenance after a new row, in the write's transaction.
 pub(crate) async fn on_insert<R: crate::records::Attached>(
     db: &Db,
     conn: &mut AnyConnection,
     record: &R,
 ) -> Result<()> {
+    lock_index(conn, record.establishment()).await?;
     let tz = db.time_zone(conn, record.establishment()).await?;
+    if let Some(m) = PersonMarks::of(record, &tz) {
+        return add_marks(
+            conn,
+            m.organisation,
+            m.establishment,
+            m.person,
+            &m.marks,
+            m.message,
+        )
+        .await;
+    }
     match record.touch() {
         Touch::Stay(stay) => {
             lower_exists_from(
@@ -1517,71 +1604,84 @@ pub(crate) async fn on_insert<R: crate::records::Attached>(
             )
             .await
         }
-        Touch::Event(r) => {
-            add_marks(
-                conn,
-                r.organisation_id,
-                r.establishment_id,
-                r.person_id,
-                &indicators::event_marks(r, &tz),
-                None,
-            )
-            .await
-        }
-        Touch::Appointment(r) => {
-            let marks = indicators::appointment_marks(r, &tz);
-            add_marks(
-                conn,
-                r.organisation_id,
-                r.establishment_id,
-                r.person_id,
-                &marks,
-                None,
-            )
-            .await
-        }
-        Touch::Document(r) => {
-            let marks = indicators::document_marks(r, &tz);
-            add_marks(
-                conn,
-                r.organisation_id,
-                r.establishment_id,
-                r.person_id,
-                &marks,
-                None,
-            )
-            .await
-        }
-        Touch::Message(r) => {
+        Touch::Message(r) if r.person_id.is_none() => {
             let day = indicators::local_day(r.sent_at, &tz);
-            match r.person_id {
-                Some(p) => {
-                    add_marks(
-                        conn,
-                        r.organisation_id,
-                        r.establishment_id,
-                        p,
-                        &indicators::message_marks(r, &tz),
-                        Some(day),
-                    )
-                    .await
-                }
-                None => {
-                    let month = Month::of(day);
-                    let mut blobs = load_months(conn, r.establishment_id, Some(month)).await?;
-                    let blob = blobs.entry(month.ordinal()).or_default();
-                    blob.add_message(day.day());
-                    save_month(
-                        conn,
-                        r.organisation_id,
-                        r.establishment_id,
-                        month.ordinal(),
-                        blob,
-                        true,
-                    )
-                    .await
-                }
-            }
+            let month = Month::of(day);
+            let mut blobs = load_months(conn, r.establishment_id, Some(month)).await?;
+            let blob = blobs.entry(month.ordinal()).or_default();
+            blob.add_message(day.day());
+            save_month(
+                conn,
+                r.organisation_id,
+                r.establishment_id,
+                month.ordinal(),
+                blob,
+                true,
+            )
+            .await
+        }
+        // Records of one person: `PersonMarks` above.
+        Touch::Event(_) | Touch::Appointment(_) | Touch::Document(_) | Touch::Message(_) => Ok(()),
+    }
+}
+
+/// What the index learns of a new record of one person (an event, an
+/// appointment, a document, a message about someone), known before it is
+/// inserted: its day marks and, for a message, the day it counts on.
+#[derive(Clone)]
+pub(crate) struct PersonMarks {
+    organisation: OrganisationId,
+    establishment: EstablishmentId,
+    person: PersonId,
+    marks: Vec<DayMark>,
+    message: Option<Date>,
+}
+
+impl PersonMarks {
+    /// `None` for a stay or a message about nobody (they change other blobs).
+    pub(crate) fn of<R: crate::records::Attached>(
+        record: &R,
+        tz: &jiff::tz::TimeZone,
+    ) -> Option<Self> {
+        let of = |organisation, establishment, person, marks, message| {
+            Some(PersonMarks {
+                organisation,
+                establishment,
+                person,
+                marks,
+                message,
+            })
+        };
+        match record.touch() {
+            Touch::Stay(_) => None,
+            Touch::Event(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id,
+                indicators::event_marks(r, tz),
+                None,
+            ),
+            Touch::Appointment(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id,
+                indicators::appointment_marks(r, tz),
+                None,
+            ),
+            Touch::Document(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id,
+                indicators::document_marks(r, tz),
+                None,
+            ),
+            Touch::Message(r) => of(
+                r.organisation_id,
+                r.establishment_id,
+                r.person_id?,
+                indicators::message_marks(r, tz),
+                Some(indicators::local_day(r.sent_at, tz)),
+            ),
         }
     }
 }
@@ -1727,6 +1827,7 @@ pub(crate) async fn rebuild_record(
     person: PersonId,
     messages: bool,
 ) -> Result<()> {
+    lock_index(conn, establishment_id).await?;
     let e = establishment(conn, establishment_id).await?;
     for sql in DELETE_RECORD {
         sqlx::query(sql)
@@ -1806,6 +1907,7 @@ pub(crate) async fn rebuild_establishment(
     conn: &mut AnyConnection,
     id: EstablishmentId,
 ) -> Result<()> {
+    lock_index(conn, id).await?;
     let e = establishment(conn, id).await?;
     for table in [
         "activity_records",
@@ -2013,49 +2115,56 @@ impl Db {
         establishments: &[Establishment],
     ) -> Result<IndicatorReport> {
         let figures = PeriodFigures::new(rules, period).map_err(indicator_error)?;
-        let mut counters: Vec<_> = establishments
-            .iter()
-            .map(|e| figures.establishment(e))
-            .collect();
-        let pending = if establishments.len() >= SPLIT_FROM {
-            // Two halves on two connections: each statement runs in its own
-            // connection's thread (SQLite) or server process (PostgreSQL),
-            // in parallel, while this task decodes the rows of both as they
-            // come; on one connection the reading alone was most of the time.
+        let (mut results, pending) = if establishments.len() >= SPLIT_FROM {
+            // Two halves on two connections, each decoded in a task of its
+            // own: each statement runs in its own connection's thread
+            // (SQLite) or server process (PostgreSQL) and each half's rows
+            // are counted on another worker thread as they come. Decoding
+            // both halves in this one task made it the bottleneck on SQLite.
             let half = establishments.len() / 2;
             let (first, second) = establishments.split_at(half);
-            let (first_counters, second_counters) = counters.split_at_mut(half);
-            let mut one = self.pool.acquire().await?;
-            let mut two = self.pool.acquire().await?;
-            let (mut pending, other) = futures_util::future::try_join(
-                feed_period(&mut one, first, period, first_counters),
-                feed_period(&mut two, second, period, second_counters),
-            )
-            .await?;
+            let spawned = tokio::spawn(count_period(
+                self.pool.clone(),
+                rules.clone(),
+                period,
+                first.to_vec(),
+            ));
+            let mut conn = self.pool.acquire().await?;
+            let mut counters: Vec<_> = second.iter().map(|e| figures.establishment(e)).collect();
+            let other = feed_period(&mut conn, second, period, &mut counters).await?;
+            let (mut results, mut pending) = match spawned.await {
+                Ok(counted) => counted?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => {
+                    return Err(StoreError::Conflict(
+                        "calcul des indicateurs interrompu (arrêt du programme)".to_owned(),
+                    ));
+                }
+            };
+            results.extend(counters.into_iter().map(|c| c.finish()));
             pending.extend(other);
-            pending
+            (results, pending)
         } else {
             let mut conn = self.pool.acquire().await?;
-            feed_period(&mut conn, establishments, period, &mut counters).await?
+            let mut counters: Vec<_> = establishments
+                .iter()
+                .map(|e| figures.establishment(e))
+                .collect();
+            let pending = feed_period(&mut conn, establishments, period, &mut counters).await?;
+            (counters.into_iter().map(|c| c.finish()).collect(), pending)
         };
-        let mut conn = match pending.is_empty() {
-            true => None,
-            false => Some(self.pool.acquire().await?),
-        };
-        let mut results = Vec::with_capacity(establishments.len());
-        for (e, counter) in establishments.iter().zip(counters) {
-            if let Some(conn) = conn.as_mut()
-                && pending.contains(&e.id.0)
-            {
-                // Not built yet (migrated database): the raw rows answer.
-                let raw = load_raw(conn, e.id, None).await?.derive(e)?;
-                let mut counter = figures.establishment(e);
-                PeriodActivity::from_activity(&raw, period)
-                    .and_then(|a| a.feed(&mut counter))
-                    .map_err(indicator_error)?;
-                results.push(counter.finish());
-            } else {
-                results.push(counter.finish());
+        if !pending.is_empty() {
+            let mut conn = self.pool.acquire().await?;
+            for (e, result) in establishments.iter().zip(results.iter_mut()) {
+                if pending.contains(&e.id.0) {
+                    // Not built yet (migrated database): the raw rows answer.
+                    let raw = load_raw(&mut conn, e.id, None).await?.derive(e)?;
+                    let mut counter = figures.establishment(e);
+                    PeriodActivity::from_activity(&raw, period)
+                        .and_then(|a| a.feed(&mut counter))
+                        .map_err(indicator_error)?;
+                    *result = counter.finish();
+                }
             }
         }
         figures.report(results).map_err(indicator_error)

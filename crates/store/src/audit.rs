@@ -5,7 +5,7 @@
 //!
 //! Entries are typed; they never hold names, notes or tokens, only ids.
 
-use crate::values::{RowExt, ts, us};
+use crate::values::{RowExt, Value, bind_all, ts, us};
 use crate::{Db, Result, StoreError};
 use carnet_core::model::{OrganisationId, PersonId, UserId};
 use futures_util::TryStreamExt;
@@ -191,6 +191,28 @@ impl AuditWriter {
         resource: &str,
         outcome: Outcome,
     ) -> Result<()> {
+        self.append_after(conn, None, at, actor, action, person, resource, outcome)
+            .await
+    }
+
+    /// `append`, whose first attempt also runs `before`: PostgreSQL
+    /// data-modifying CTEs (`WITH a AS (…), b AS (…)` without the final
+    /// statement) and their parameters, numbered from `$1`. One round trip
+    /// instead of two for the writes that end a transaction. The CTEs run
+    /// whether or not the entry is inserted, so a retry (the head moved)
+    /// does not send them again.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn append_after(
+        &mut self,
+        conn: &mut AnyConnection,
+        mut before: Option<(String, Vec<Value>)>,
+        at: Timestamp,
+        actor: &Actor,
+        action: AuditAction,
+        person: Option<PersonId>,
+        resource: &str,
+        outcome: Outcome,
+    ) -> Result<()> {
         let actor = actor.code();
         let at_us = us(at);
         let person = person.map(|p| p.0);
@@ -207,29 +229,12 @@ impl AuditWriter {
                 resource,
                 outcome.code(),
             );
-            // From a cached head, insert only if the head is still the one we
-            // chain onto; the trigger of migration 0004 then moves the head.
-            let sql = if self.cached {
-                match self.backend {
-                    crate::Backend::Sqlite => {
-                        "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
-                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                         WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = $1 AND seq = $11 AND hash = $9)"
-                    }
-                    // The head row is locked as it is checked: a concurrent
-                    // append waits for the other transaction to end, then sees
-                    // the moved head, inserts nothing and the head is read again.
-                    crate::Backend::Postgres => {
-                        "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
-                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                         WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = $1 AND seq = $11 AND hash = $9 FOR UPDATE)"
-                    }
-                }
-            } else {
-                "INSERT INTO audit_entries (organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            };
-            let mut query = sqlx::query(sql)
+            let (prefix, values) = before.take().unwrap_or_default();
+            let sql = format!(
+                "{prefix}{}",
+                insert_sql(self.backend, self.cached, values.len())
+            );
+            let mut query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values)
                 .bind(self.organisation.0)
                 .bind(seq)
                 .bind(at_us)
@@ -263,6 +268,34 @@ impl AuditWriter {
         }
         Ok(())
     }
+}
+
+/// The statement appending one entry, its parameters numbered after the
+/// `offset` ones of a prefix. From a cached head, it inserts only if the head
+/// is still the one the entry chains onto; the trigger of migration 0004 then
+/// moves the head.
+fn insert_sql(backend: crate::Backend, cached: bool, offset: usize) -> String {
+    let p = |i: usize| format!("${}", offset + i);
+    let values = (1..=10).map(p).collect::<Vec<_>>().join(", ");
+    let columns =
+        "organisation_id, seq, at_us, actor, action, person_id, resource, outcome, prev_hash, hash";
+    if !cached {
+        return format!("INSERT INTO audit_entries ({columns}) VALUES ({values})");
+    }
+    // On PostgreSQL the head row is locked as it is checked: a concurrent
+    // append waits for the other transaction to end, then sees the moved
+    // head, inserts nothing and the head is read again.
+    let lock = match backend {
+        crate::Backend::Sqlite => "",
+        crate::Backend::Postgres => " FOR UPDATE",
+    };
+    format!(
+        "INSERT INTO audit_entries ({columns}) SELECT {values} \
+         WHERE EXISTS (SELECT 1 FROM audit_heads WHERE organisation_id = {} AND seq = {} AND hash = {}{lock})",
+        p(1),
+        p(11),
+        p(9)
+    )
 }
 
 /// Creates the chain head of a new organisation.
@@ -433,10 +466,28 @@ impl Db {
         person: Option<PersonId>,
         resource: &str,
     ) -> Result<()> {
+        self.audit_in_after(conn, None, ctx, organisation, action, person, resource)
+            .await
+    }
+
+    /// `audit_in` whose statement first runs `before`
+    /// (`AuditWriter::append_after`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit_in_after(
+        &self,
+        conn: &mut AnyConnection,
+        before: Option<(String, Vec<Value>)>,
+        ctx: &crate::WriteCtx,
+        organisation: OrganisationId,
+        action: AuditAction,
+        person: Option<PersonId>,
+        resource: &str,
+    ) -> Result<()> {
         let mut audit = AuditWriter::open(self, conn, organisation).await?;
         audit
-            .append(
+            .append_after(
                 conn,
+                before,
                 ctx.now,
                 &ctx.actor,
                 action,

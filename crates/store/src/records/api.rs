@@ -229,6 +229,17 @@ impl Db {
         } else {
             self.begin_write().await?
         };
+        // On PostgreSQL, the index marks known before the insert let the
+        // record's statements go in three round trips (`activity::fused`).
+        let fused = match (fast, self.backend) {
+            (true, crate::Backend::Postgres) => self
+                .time_zone(&mut tx, record.establishment())
+                .await
+                .ok()
+                .and_then(|tz| activity::PersonMarks::of(&record, &tz)),
+            _ => None,
+        };
+        let mut inserted = None;
         let id = if fast {
             invalid(record.check())?;
             if record.organisation() != scope.organisation {
@@ -238,7 +249,13 @@ impl Db {
             }
             // The write path of every note: one statement checks and inserts;
             // the detailed checks only run to explain a refusal.
-            match generic::insert_if_stay(&mut tx, &record).await? {
+            let id = match &fused {
+                Some(marks) => activity::fused::insert(&mut tx, &record, marks)
+                    .await?
+                    .map(|done| inserted.insert(done).id),
+                None => generic::insert_if_stay(&mut tx, &record).await?,
+            };
+            match id {
                 Some(id) => id,
                 None => {
                     Self::check_attached(&mut tx, scope, &record).await?;
@@ -250,9 +267,18 @@ impl Db {
             generic::insert(&mut tx, &record, false).await?
         };
         record.set_id(id);
-        activity::on_insert(self, &mut tx, &record).await?;
-        self.audit_in(
+        let before = match (&fused, &inserted) {
+            (Some(marks), Some(inserted)) => {
+                activity::fused::month_writes(&mut tx, marks, inserted).await?
+            }
+            _ => {
+                activity::on_insert(self, &mut tx, &record).await?;
+                None
+            }
+        };
+        self.audit_in_after(
             &mut tx,
+            before,
             ctx,
             scope.organisation,
             AuditAction::Create,
@@ -415,6 +441,11 @@ impl Db {
         admission: Option<Stay>,
     ) -> Result<(Person, Option<Stay>)> {
         let mut tx = self.begin_write().await?;
+        if let Some(stay) = &admission {
+            // The index lock before the audit chain's head, as every other
+            // write takes them: in the other order two admissions deadlock.
+            activity::lock_index(&mut tx, stay.establishment_id).await?;
+        }
         let demo = self.organisation_demo(&mut tx, scope.organisation).await?;
         invalid(person.validate(demo))?;
         if person.organisation_id != scope.organisation {

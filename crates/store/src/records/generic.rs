@@ -83,13 +83,31 @@ pub(crate) async fn insert_if_stay<R: Record>(
     conn: &mut AnyConnection,
     record: &R,
 ) -> Result<Option<i64>> {
+    let Some((sql, values)) = insert_if_stay_sql(record, "") else {
+        return Ok(None);
+    };
+    let row = bind_all(sqlx::query(AssertSqlSafe(sql)), values)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| crate::values::RowExt::int(&r, "id"))
+        .transpose()
+}
+
+/// The statement of `insert_if_stay` and its parameters (`$1` the
+/// organisation, then the record's columns); `from` is put after the
+/// selected values (e.g. ` FROM lock`, for a statement that must first take
+/// a lock). `None` for a record without person or establishment.
+pub(crate) fn insert_if_stay_sql<R: Record>(
+    record: &R,
+    from: &str,
+) -> Option<(String, Vec<Value>)> {
     let position = |name: &str| R::COLUMNS.iter().position(|c| *c == name).map(|i| i + 2);
     let (Some(person), Some(establishment)) = (position("person_id"), position("establishment_id"))
     else {
-        return Ok(None);
+        return None;
     };
     let sql = format!(
-        "INSERT INTO {table} (organisation_id, {columns}) SELECT {values} \
+        "INSERT INTO {table} (organisation_id, {columns}) SELECT {values}{from} \
          WHERE EXISTS (SELECT 1 FROM stays WHERE organisation_id = $1 AND person_id = ${person} AND establishment_id = ${establishment}) \
          RETURNING id",
         table = R::TABLE,
@@ -99,11 +117,7 @@ pub(crate) async fn insert_if_stay<R: Record>(
     let mut values = Vec::with_capacity(R::COLUMNS.len() + 1);
     values.push(Value::from(record.organisation().0));
     values.extend(record.values());
-    let row = bind_all(sqlx::query(AssertSqlSafe(sql)), values)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|r| crate::values::RowExt::int(&r, "id"))
-        .transpose()
+    Some((sql, values))
 }
 
 /// Inserts many records with their own ids, several rows a statement.

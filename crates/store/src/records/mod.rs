@@ -13,7 +13,7 @@ pub use api::{Attached, ListFilter, PersonFilter, Scope};
 pub(crate) use api::{insert_status_change, put_blob};
 pub use dossier::{Dossier, DossierParts};
 pub use generic::Record;
-pub(crate) use generic::{insert, insert_many, select_sql as generic_select};
+pub(crate) use generic::{insert, insert_if_stay_sql, insert_many, select_sql as generic_select};
 pub(crate) use tables::load_care_plan_history;
 
 /// Keyset pagination: records with an id greater than `after`, at most `limit`.

@@ -329,3 +329,69 @@ async fn pending_establishments_are_answered_from_raw_rows_until_rebuilt() {
         assert_eq!(db.verify_activity().await.unwrap(), Vec::<String>::new());
     }
 }
+
+/// Writers of one establishment at the same time (the web server's case):
+/// each write reads and rewrites the establishment's index blobs, so without
+/// serialising them one write's marks or record could be lost. Persons are
+/// admitted and given events concurrently, across a month that has no index
+/// row yet; the index must then agree with the raw rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_of_one_establishment_lose_nothing() {
+    for t in support::backends().await {
+        let db = t.db.clone();
+        let c = ctx();
+        db.create_organisation(&c, support::organisation(1))
+            .await
+            .unwrap();
+        db.create_establishment(&c, support::establishment(1, 10, "330780495"))
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for p in 0..12 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let c = ctx();
+                let scope = Scope::whole(OrganisationId(1));
+                let (person, _) = db
+                    .create_person(
+                        &c,
+                        &scope,
+                        support::person(1, "Martin", &format!("C{p}")),
+                        Some(support::stay(1, 10)),
+                    )
+                    .await
+                    .unwrap();
+                for i in 0..8i64 {
+                    let mut event = support::event(1, person.id, 10, "Note");
+                    // Days of June and July 2024, each person its own.
+                    event.at = "2024-06-01T10:00:00Z".parse::<Timestamp>().unwrap()
+                        + SignedDuration::from_hours(24 * (p + 12 * i) / 3);
+                    db.create(&c, &scope, event).await.unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(
+            db.verify_activity().await.unwrap(),
+            Vec::<String>::new(),
+            "{}",
+            t.name
+        );
+        let establishments = db
+            .establishments(&Scope::whole(OrganisationId(1)))
+            .await
+            .unwrap();
+        let raw = db.activity_from_raw(&establishments).await.unwrap();
+        let period = Period::new(date(2024, 6, 1), date(2024, 7, 31)).unwrap();
+        let rules = RuleSet::default();
+        let expected = compute(&rules, period, &raw).unwrap();
+        assert_eq!(expected.establishments[0].figures.records, 12);
+        let indexed = db
+            .indicators(&rules, period, &establishments)
+            .await
+            .unwrap();
+        assert_eq!(indexed, expected, "{}", t.name);
+    }
+}
