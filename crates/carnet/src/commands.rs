@@ -94,12 +94,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // The platform is another deployment (ARS/CNSA): a database of its own.
             let platform_url =
                 platform_db.unwrap_or_else(|| crate::platform_demo::default_db(&db.db));
-            let platform_db = connect(&platform_url).await.with_context(|| {
-                format!(
-                    "base de la plateforme de démonstration : créez-la ou indiquez-en une autre \
-                     avec --platform-db"
-                )
-            })?;
+            let platform_db = connect(&platform_url).await.context(
+                "base de la plateforme de démonstration : créez-la ou indiquez-en une autre \
+                 avec --platform-db",
+            )?;
             crate::platform_demo::seed(&platform_db).await?;
             eprintln!(
                 "Plateforme de démonstration dans « {} ».",
