@@ -12,17 +12,19 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::pages::{Chrome, PageError, PageResult, day, paris, render, see_other, when};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use carnet_collect::accounts::Reach;
 use carnet_collect::aggregate::{
-    self, Aggregate, Level, Options, Scope, Selection, Summary, french_count,
+    self, Aggregate, Level, Month, Options, Scope, Selection, Summary, french_count,
 };
 use carnet_collect::regions;
 use carnet_reports::{ChartMonth, monthly_chart_svg};
 use carnet_store::{AuditAction, Outcome};
+use serde::Deserialize;
 
 /// What a dashboard is about.
 #[derive(Debug, Clone)]
@@ -191,9 +193,88 @@ async fn project_target(
     Ok(Target::Project(galis))
 }
 
-async fn load(state: &AppState, target: &Target) -> Result<(Summary, Options), ApiError> {
-    let options = Options::default();
-    let summary = aggregate::summary(&state.db, &options).await?;
+/// The months asked for (`?du=AAAA-MM&au=AAAA-MM`); without them, the last
+/// [`DEFAULT_MONTHS`] months that have a declaration in force.
+#[derive(Debug, Default, Deserialize)]
+pub struct Window {
+    #[serde(default)]
+    du: String,
+    #[serde(default)]
+    au: String,
+}
+
+const DEFAULT_MONTHS: usize = 12;
+
+impl Window {
+    fn months(&self) -> Result<(Option<Month>, Option<Month>), ApiError> {
+        let parse = |field: &'static str, text: &str| {
+            let text = text.trim();
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                Month::parse(text)
+                    .map(Some)
+                    .map_err(|e| ApiError::bad_field(field, e))
+            }
+        };
+        let (from, to) = (parse("du", &self.du)?, parse("au", &self.au)?);
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(ApiError::bad_field(
+                "au",
+                format!("le dernier mois ({t}) précède le premier ({f})"),
+            ));
+        }
+        Ok((from, to))
+    }
+
+    /// The query string that keeps the window on links (chart, exports).
+    fn query(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [("du", self.du.trim()), ("au", self.au.trim())]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "?{}",
+                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            )
+        }
+    }
+}
+
+/// Keeps the months from `from` on: figures that accumulate (embarked
+/// establishments) were computed on the whole history before the cut.
+fn from_month(mut summary: Summary, from: Month) -> Summary {
+    summary.months.retain(|m| *m >= from);
+    summary.nation.retain(|a| a.month >= from);
+    summary.regions.retain(|a| a.month >= from);
+    summary.projects.retain(|a| a.month >= from);
+    summary.trajectory.retain(|p| p.month >= from);
+    summary.receipts.retain(|r| r.month >= from);
+    summary.missing.retain(|m| m.month >= from);
+    summary
+}
+
+async fn load(
+    state: &AppState,
+    target: &Target,
+    window: &Window,
+) -> Result<(Summary, Options), ApiError> {
+    let (from, to) = window.months()?;
+    let options = Options {
+        from,
+        to,
+        ..Options::default()
+    };
+    let mut summary = aggregate::summary(&state.db, &options).await?;
+    if from.is_none() && summary.months.len() > DEFAULT_MONTHS {
+        let first = summary.months[summary.months.len() - DEFAULT_MONTHS];
+        summary = from_month(summary, first);
+    }
     Ok((restrict(summary, target), options))
 }
 
@@ -236,6 +317,10 @@ struct DashboardPage {
     chrome: Chrome,
     heading: String,
     base: String,
+    /// `?du=…&au=…` of the window shown, for the chart and the exports.
+    query: String,
+    du: String,
+    au: String,
     rate_names: [&'static str; 5],
     months: Vec<MonthLine>,
     trajectory: Vec<TrajectoryLine>,
@@ -345,8 +430,13 @@ fn completeness(summary: &Summary) -> Vec<CompletenessLine> {
         .collect()
 }
 
-async fn page(state: &AppState, who: &PlatformPrincipal, target: Target) -> PageResult {
-    let (summary, _) = load(state, &target).await?;
+async fn page(
+    state: &AppState,
+    who: &PlatformPrincipal,
+    target: Target,
+    window: Window,
+) -> PageResult {
+    let (summary, _) = load(state, &target, &window).await?;
     let trajectory = summary
         .trajectory
         .iter()
@@ -364,6 +454,17 @@ async fn page(state: &AppState, who: &PlatformPrincipal, target: Target) -> Page
         chrome: chrome(who, target.title(), "/plateforme/tableau-de-bord"),
         heading: target.title(),
         base: target.base(),
+        query: window.query(),
+        du: summary
+            .months
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        au: summary
+            .months
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         rate_names: RATE_NAMES,
         months: month_lines(&summary, &target),
         trajectory,
@@ -378,8 +479,9 @@ async fn file(
     who: &PlatformPrincipal,
     target: Target,
     name: &str,
+    window: Window,
 ) -> Result<Response, PageError> {
-    let (summary, options) = load(state, &target).await?;
+    let (summary, options) = load(state, &target, &window).await?;
     let (content_type, body, attachment): (&'static str, Vec<u8>, bool) = match name {
         "graphique.svg" => {
             let months: Vec<ChartMonth> = month_lines_raw(&summary, &target)
@@ -454,50 +556,68 @@ pub async fn mine(who: PlatformPrincipal) -> Response {
     }
 }
 
-pub async fn nation(State(state): State<AppState>, who: PlatformPrincipal) -> PageResult {
-    page(&state, &who, Target::Nation).await
+/// The window of a request; a query that cannot be read is a French 400.
+type WindowQuery = Result<Query<Window>, QueryRejection>;
+
+fn window(query: WindowQuery) -> Result<Window, ApiError> {
+    query
+        .map(|Query(w)| w)
+        .map_err(|_| ApiError::bad_request("invalid_query", "paramètres du ou au illisibles"))
+}
+
+pub async fn nation(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    query: WindowQuery,
+) -> PageResult {
+    page(&state, &who, Target::Nation, window(query)?).await
 }
 
 pub async fn nation_file(
     State(state): State<AppState>,
     who: PlatformPrincipal,
     Path(name): Path<String>,
+    query: WindowQuery,
 ) -> PageResult {
-    file(&state, &who, Target::Nation, &name).await
+    file(&state, &who, Target::Nation, &name, window(query)?).await
 }
 
 pub async fn region(
     State(state): State<AppState>,
     who: PlatformPrincipal,
     Path(code): Path<String>,
+    query: WindowQuery,
 ) -> PageResult {
     let target = region_target(&state, &who, &code).await?;
-    page(&state, &who, target).await
+    page(&state, &who, target, window(query)?).await
 }
 
 pub async fn region_file(
     State(state): State<AppState>,
     who: PlatformPrincipal,
     Path((code, name)): Path<(String, String)>,
+    query: WindowQuery,
 ) -> PageResult {
     let target = region_target(&state, &who, &code).await?;
-    file(&state, &who, target, &name).await
+    file(&state, &who, target, &name, window(query)?).await
 }
 
 pub async fn project(
     State(state): State<AppState>,
     who: PlatformPrincipal,
     Path(galis): Path<String>,
+    query: WindowQuery,
 ) -> PageResult {
     let target = project_target(&state, &who, galis).await?;
-    page(&state, &who, target).await
+    page(&state, &who, target, window(query)?).await
 }
 
 pub async fn project_file(
     State(state): State<AppState>,
     who: PlatformPrincipal,
     Path((galis, name)): Path<(String, String)>,
+    query: WindowQuery,
 ) -> PageResult {
     let target = project_target(&state, &who, galis).await?;
-    file(&state, &who, target, &name).await
+    file(&state, &who, target, &name, window(query)?).await
 }

@@ -655,3 +655,47 @@ async fn the_api_also_takes_the_page_session_with_its_csrf_token() {
     }
     assert_eq!(versions::of_project(p.db(), "4107").await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn dashboards_show_the_months_asked_and_refuse_an_unreadable_month_in_french() {
+    let p = platform(backends().await.remove(0)).await;
+    let (cnsa, _) = p.session("cnsa").await;
+    let base = "/plateforme/tableau-de-bord/national";
+    let june = text(
+        &page(
+            &p,
+            Method::GET,
+            &format!("{base}?du=2024-06&au=2024-06"),
+            &cnsa,
+            "",
+        )
+        .await,
+    );
+    assert!(
+        june.contains("juin 2024") && !june.contains("mai 2024"),
+        "{june}"
+    );
+    assert!(
+        june.contains("indicateurs.csv?du=2024-06&#38;au=2024-06"),
+        "{june}"
+    );
+    let csv = text(
+        &page(
+            &p,
+            Method::GET,
+            &format!("{base}/indicateurs.csv?du=2024-05&au=2024-05"),
+            &cnsa,
+            "",
+        )
+        .await,
+    );
+    assert!(csv.contains("2024-05") && !csv.contains("2024-06"), "{csv}");
+    for (query, expected) in [
+        ("du=2024-13", "mois « 2024-13 » invalide"),
+        ("du=2024-05&au=2024-03", "précède"),
+    ] {
+        let reply = page(&p, Method::GET, &format!("{base}?{query}"), &cnsa, "").await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(text(&reply).contains(expected), "{query}: {}", text(&reply));
+    }
+}
