@@ -43,8 +43,12 @@ async function check(t, page, name) {
   }
 }
 
+/** Uploads through the form; the report page carries the form again, so a
+ * second upload starts from it (no navigation to the URL just posted to). */
 async function upload(page, file) {
-  await visit(page, '/plateforme/depot');
+  if (new URL(page.url()).pathname !== '/plateforme/depot') {
+    await visit(page, '/plateforme/depot');
+  }
   await page.getByLabel('Fichier de recueil (.xlsx)').setInputFiles(file);
   await page.getByRole('button', { name: 'Déposer et vérifier' }).click();
   await page.waitForLoadState('load');
