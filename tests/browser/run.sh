@@ -50,12 +50,16 @@ rm -f "$artifacts/screenshots/"*.png
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/carnet-browser.XXXXXX")
 server_pid=
+platform_pid=
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "$server_pid" "$platform_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if [ -f "$work/server.log" ]; then cp "$work/server.log" "$artifacts/browser-server.log"; fi
+  if [ -f "$work/platform.log" ]; then cp "$work/platform.log" "$artifacts/browser-platform.log"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -68,13 +72,23 @@ echo "Suite navigateur : organisme de démonstration (graine 7) dans $work" >&2
   exit 1
 }
 
-port=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+free_port() {
+  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+port=$(free_port)
 url="http://127.0.0.1:$port"
 NO_COLOR=1 "$bin" serve --db "sqlite://$work/d.db" --addr "127.0.0.1:$port" 2>"$work/server.log" >&2 &
 server_pid=$!
+# The collection platform of the demo (carnet demo seeds it in a database of
+# its own, beside the DUI's).
+platform_port=$(free_port)
+platform_url="http://127.0.0.1:$platform_port"
+NO_COLOR=1 "$bin" platform serve --db "sqlite://$work/d-plateforme.db" --addr "127.0.0.1:$platform_port" 2>"$work/platform.log" >&2 &
+platform_pid=$!
 
-# Wait until the server answers the sign-in page (60 s at most, less if it dies).
-if ! CARNET_URL=$url SERVER_PID=$server_pid node -e '
+# Wait until a server answers its sign-in page (60 s at most, less if it dies).
+wait_for() {
+CARNET_URL=$1 SERVER_PID=$2 node -e '
   const deadline = Date.now() + 60000;
   (async () => {
     while (Date.now() < deadline) {
@@ -83,9 +97,16 @@ if ! CARNET_URL=$url SERVER_PID=$server_pid node -e '
       await new Promise((ok) => setTimeout(ok, 250));
     }
     process.exit(1);
-  })();'; then
+  })();'
+}
+if ! wait_for "$url" "$server_pid"; then
   echo "Le serveur carnet ne répond pas sur $url :" >&2
   tail -n 50 "$work/server.log" >&2 || true
+  exit 1
+fi
+if ! wait_for "$platform_url" "$platform_pid"; then
+  echo "La plateforme de collecte ne répond pas sur $platform_url :" >&2
+  tail -n 50 "$work/platform.log" >&2 || true
   exit 1
 fi
 echo "Serveur prêt sur $url ($(( $(date +%s) - started )) s avec la démo)" >&2
@@ -95,7 +116,7 @@ concurrency=()
 if node --test-concurrency=1 --version >/dev/null 2>&1; then concurrency=(--test-concurrency=1); fi
 
 status=0
-CARNET_URL=$url CHROMIUM=$chromium_bin CARNET_SCREENSHOTS="$artifacts/screenshots" \
+CARNET_URL=$url CARNET_PLATFORM_URL=$platform_url CHROMIUM=$chromium_bin CARNET_SCREENSHOTS="$artifacts/screenshots" \
   node --test "${concurrency[@]}" tests/browser/*.test.js || status=$?
 if [ "$status" -ne 0 ]; then
   echo "Suite navigateur en échec ; journal du serveur (fin) :" >&2

@@ -61,6 +61,19 @@ pub enum Command {
         /// Adresse d'écoute
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// Adresse d'écoute de la plateforme de collecte ARS / CNSA de démonstration
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        platform_addr: String,
+        /// Base de la plateforme de démonstration, distincte de celle du DUI ; par défaut
+        /// celle de --db suffixée « -plateforme » (SQLite) ou « _plateforme » (PostgreSQL)
+        #[arg(long)]
+        platform_db: Option<String>,
+    },
+    /// Plateforme de collecte ARS / CNSA : pages et API des porteurs, des ARS, de la CNSA
+    /// et des auditeurs (serveur distinct de celui du DUI)
+    Platform {
+        #[command(subcommand)]
+        command: PlatformCommand,
     },
     /// Importe un fichier au format d'échange Carnet (NDJSON) : tout ou rien
     Import {
@@ -108,6 +121,57 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlatformCommand {
+    /// Démarre la plateforme : pages sous /plateforme, API sous /api/v1/collecte
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Adresse d'écoute
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        addr: String,
+        /// Cookie de session « Secure » : à activer quand la plateforme est servie en HTTPS
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Crée un compte de la plateforme (porteur, agent d'ARS, agent de la CNSA ou auditeur)
+    Account {
+        #[command(flatten)]
+        db: DbArg,
+        /// Identifiant de connexion
+        #[arg(long)]
+        login: String,
+        /// Nom affiché
+        #[arg(long)]
+        name: String,
+        /// Rôle : porteur, ars, cnsa ou auditeur
+        #[arg(long)]
+        role: String,
+        /// SIRET du porteur (rôle porteur : il ne voit et ne dépose que pour ses projets)
+        #[arg(long)]
+        siret: Option<String>,
+        /// Code INSEE de la région (rôle ars : il ne voit que les projets de sa région)
+        #[arg(long)]
+        region: Option<String>,
+        /// Variable d'environnement qui contient le mot de passe (sans elle : accès par
+        /// jeton d'API seulement, `carnet token create`)
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// Crée les projets, déclarations et comptes de démonstration de la plateforme, puis
+    /// la démarre
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        /// Adresse d'écoute
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        addr: String,
+        /// Crée les données sans démarrer la plateforme
+        #[arg(long)]
+        no_serve: bool,
     },
 }
 

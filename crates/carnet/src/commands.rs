@@ -53,6 +53,7 @@ fn redact(url: &str) -> String {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Collect { command } => crate::collect_cmd::run(command).await,
+        Command::Platform { command } => crate::platform_cmd::run(command).await,
         Command::Import { db, file } => import(&db.db, &file).await,
         Command::Export { db, out } => export(&db.db, &out).await,
         Command::Audit {
@@ -85,29 +86,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_serve,
             today,
             addr,
+            platform_addr,
+            platform_db,
         } => {
             let today = today.unwrap_or_else(today_in_paris);
             let demo = crate::demo::build(&db.db, seed, today).await?;
+            // The platform is another deployment (ARS/CNSA): a database of its own.
+            let platform_url =
+                platform_db.unwrap_or_else(|| crate::platform_demo::default_db(&db.db));
+            let platform_db = connect(&platform_url).await.context(
+                "base de la plateforme de démonstration : créez-la ou indiquez-en une autre \
+                 avec --platform-db",
+            )?;
+            crate::platform_demo::seed(&platform_db).await?;
+            eprintln!(
+                "Plateforme de démonstration dans « {} ».",
+                redact(&platform_url)
+            );
             if no_serve {
                 crate::demo::print_sign_in();
+                crate::platform_demo::print_sign_in(None);
                 eprintln!("Compte de démonstration « direction », jeton d'API :");
                 println!("{}", demo.token);
                 return Ok(ExitCode::SUCCESS);
             }
             crate::serve::init_logs();
             let token = demo.token.clone();
+            let platform = carnet_web::AppState::new(platform_db);
             let state = crate::serve::state(demo.db, None, false);
-            crate::serve::run(state, &addr, move |local| {
+            let platform = crate::serve::run_platform(platform, &platform_addr, |local| {
+                crate::platform_demo::print_sign_in(Some(&format!("http://{local}/")));
+            });
+            let dui = crate::serve::run(state, &addr, move |local| {
                 eprintln!();
                 eprintln!("Carnet (démonstration) est prêt : http://{local}/");
                 crate::demo::print_sign_in();
                 eprintln!("  API : compte « direction », jeton :");
                 eprintln!("    {token}");
-                eprintln!("  Essai : curl -H \"Authorization: Bearer {token}\" http://{local}/api/v1/establishments");
+                eprintln!(
+                    "  Essai : curl -H \"Authorization: Bearer {token}\" http://{local}/api/v1/establishments"
+                );
                 eprintln!("  Documentation de l'API : http://{local}/api/v1/openapi.json");
                 eprintln!("  Ctrl+C pour arrêter.");
-            })
-            .await?;
+            });
+            tokio::try_join!(dui, platform)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {

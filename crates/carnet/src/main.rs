@@ -14,6 +14,8 @@ mod commands;
 mod declarations_cmd;
 mod demo;
 mod indicators_cmd;
+mod platform_cmd;
+mod platform_demo;
 mod progress;
 mod proof_cmd;
 mod rules_cmd;

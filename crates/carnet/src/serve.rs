@@ -44,6 +44,25 @@ pub async fn run(
     Ok(())
 }
 
+/// `carnet platform serve` (and the platform of `carnet demo`): the same as
+/// [`run`], with the collection platform's router.
+pub async fn run_platform(
+    state: carnet_web::AppState,
+    addr: &str,
+    announce: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let addr: SocketAddr = addr.parse().with_context(|| {
+        format!("adresse d'écoute invalide « {addr} » (attendu par exemple 127.0.0.1:8081)")
+    })?;
+    let listener = carnet_web::bind(addr)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {addr} (port déjà utilisé ?)"))?;
+    announce(listener.local_addr()?);
+    carnet_web::platform::serve_on(listener, state, shutdown()).await?;
+    eprintln!("Plateforme de collecte arrêtée.");
+    Ok(())
+}
+
 async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

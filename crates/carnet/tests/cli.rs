@@ -1215,3 +1215,76 @@ fn collect_proofs_and_flash_from_the_command_line() {
     assert!(out.status.success(), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn platform_accounts_are_created_with_their_scope_and_bad_ones_refused_in_french() {
+    // `carnet demo` put the demo platform in a database of its own, beside
+    // the DUI's, which keeps its one organisation.
+    let platform = format!(
+        "sqlite://{}",
+        demo().dir.join("carnet-plateforme.db").display()
+    );
+    let again = carnet(&["platform", "demo", "--no-serve", "--db", &platform]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("porteur-paris"), "{}", text(&again));
+    let projects = carnet(&["collect", "projects", "list", "--db", &platform]);
+    assert!(stdout(&projects).contains("4107"), "{}", text(&projects));
+    let on_dui = on_demo(&["collect", "projects", "list"]);
+    assert!(!stdout(&on_dui).contains("4107"), "{}", text(&on_dui));
+
+    let account = |args: &[&str]| {
+        let mut all = vec!["platform", "account", "--db", &platform];
+        all.extend(args);
+        carnet(&all)
+    };
+    let ok = account(&[
+        "--login",
+        "ars-bretagne",
+        "--name",
+        "ARS Bretagne",
+        "--role",
+        "ars",
+        "--region",
+        "53",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(stdout(&ok).contains("Bretagne"), "{}", text(&ok));
+
+    for (args, expected) in [
+        (
+            vec!["--login", "x1", "--name", "X", "--role", "chef"],
+            "rôle « chef » inconnu",
+        ),
+        (
+            vec!["--login", "x2", "--name", "X", "--role", "porteur"],
+            "demande --siret",
+        ),
+        (
+            vec![
+                "--login", "x3", "--name", "X", "--role", "ars", "--region", "99",
+            ],
+            "code INSEE de région inconnu",
+        ),
+        (
+            vec![
+                "--login",
+                "x4",
+                "--name",
+                "X",
+                "--role",
+                "porteur",
+                "--siret",
+                "12345678901234",
+            ],
+            "--siret",
+        ),
+        (
+            vec!["--login", "cnsa", "--name", "X", "--role", "cnsa"],
+            "déjà pris",
+        ),
+    ] {
+        let out = account(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
+    }
+}

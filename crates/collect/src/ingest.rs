@@ -15,7 +15,7 @@ use carnet_store::Db;
 use crate::cells::french_date;
 use crate::projects::{self, Registry};
 use crate::versions::{self, ArchiveError, Submission, Version};
-use crate::{Declaration, Limits, Refusal, read_workbook, read_workbook_in};
+use crate::{Declaration, Limits, Refusal, Report, read_workbook, read_workbook_in};
 
 /// What happened to one file.
 #[derive(Debug, Clone)]
@@ -26,6 +26,12 @@ pub struct FileOutcome {
     pub accepted: bool,
     /// The version created, when the file was accepted and a database given.
     pub version: Option<Version>,
+    /// The validation report; `None` when the file could not be read at all.
+    pub report: Option<Report>,
+    /// Why the file was refused without a report (not an .xlsx, damaged,
+    /// beyond a limit), or refused by the caller's check despite a report
+    /// without errors (a project the sender may not declare for), in French.
+    pub refusal: Option<String>,
 }
 
 /// Reads a file from disk without ever holding more than the size limit in
@@ -61,6 +67,8 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, Refusal> {
 struct Checked {
     text: String,
     declaration: Option<Declaration>,
+    report: Option<Report>,
+    refusal: Option<String>,
 }
 
 /// Reads and checks one submission; never touches the database. Without a
@@ -87,17 +95,22 @@ fn check(
                 Checked {
                     text,
                     declaration: None,
+                    report: None,
+                    refusal: Some(refusal.to_string()),
                 },
                 false,
             );
         }
     };
     text.push_str(&checked.report.to_text());
+    let report = Some(checked.report.clone());
     match checked.accept() {
         Ok(declaration) => (
             Checked {
                 text,
                 declaration: Some(declaration),
+                report,
+                refusal: None,
             },
             true,
         ),
@@ -105,6 +118,8 @@ fn check(
             Checked {
                 text,
                 declaration: None,
+                report,
+                refusal: None,
             },
             false,
         ),
@@ -134,6 +149,39 @@ fn stored_text(version: &Version) -> String {
     )
 }
 
+/// [`check`] on a blocking thread: reading a workbook is CPU work (up to the
+/// time limit of [`Limits`]) that must not hold a thread of the async runtime
+/// that serves other requests. The file is copied once for that thread.
+async fn check_off_runtime(
+    submission: &Submission<'_>,
+    registry: Option<&Registry>,
+    limits: &Limits,
+) -> Result<(Checked, bool), ArchiveError> {
+    let bytes = submission.bytes.to_vec();
+    let file_name = submission.file_name.to_owned();
+    let sent_by = submission.sent_by.to_owned();
+    let received_at = submission.received_at;
+    let registry = registry.cloned();
+    let limits = limits.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let submission = Submission {
+            file_name: &file_name,
+            bytes: &bytes,
+            sent_by: &sent_by,
+            received_at,
+        };
+        check(&submission, registry.as_ref(), &limits)
+    })
+    .await;
+    match done {
+        Ok(checked) => Ok(checked),
+        // Calamine runs under catch_unwind (sheet.rs): a panic here is a bug
+        // of ours; carry it to the caller.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(ArchiveError::Interrupted(e.to_string())),
+    }
+}
+
 /// Checks one file and, when it is accepted and `db` is given, stores it as the
 /// next version of its declaration. Only a database failure is an `Err`: a
 /// refused file is an outcome, with its reasons in the text.
@@ -147,26 +195,67 @@ pub async fn ingest(
     limits: &Limits,
     retention_years: i16,
 ) -> Result<FileOutcome, ArchiveError> {
+    ingest_authorised(
+        db,
+        submission,
+        registry,
+        limits,
+        retention_years,
+        |_| Ok(()),
+    )
+    .await
+}
+
+/// [`ingest`], with one more check before anything is stored: `authorise`
+/// sees the declaration of a file without errors and may refuse it with a
+/// French reason (the platform: a porteur declares only for its own
+/// projects). A refused file is stored nowhere; its report is still given.
+pub async fn ingest_authorised(
+    db: Option<&Db>,
+    submission: &Submission<'_>,
+    registry: Option<&Registry>,
+    limits: &Limits,
+    retention_years: i16,
+    authorise: impl FnOnce(&Declaration) -> Result<(), String>,
+) -> Result<FileOutcome, ArchiveError> {
     let (
         Checked {
             mut text,
             declaration,
+            report,
+            refusal,
         },
         accepted,
-    ) = check(submission, registry, limits);
+    ) = check_off_runtime(submission, registry, limits).await?;
     let Some(declaration) = declaration else {
         return Ok(FileOutcome {
             text,
             accepted,
             version: None,
+            report,
+            refusal,
         });
     };
+    if let Err(reason) = authorise(&declaration) {
+        text.push_str(&format!(
+            "Fichier refusé : {reason}. Rien n'est enregistré.\n"
+        ));
+        return Ok(FileOutcome {
+            text,
+            accepted: false,
+            version: None,
+            report,
+            refusal: Some(reason),
+        });
+    }
     let Some(db) = db else {
         text.push_str(NO_DATABASE);
         return Ok(FileOutcome {
             text,
             accepted: true,
             version: None,
+            report,
+            refusal,
         });
     };
     let version = versions::store(db, &declaration, submission, retention_years).await?;
@@ -175,6 +264,8 @@ pub async fn ingest(
         text,
         accepted: true,
         version: Some(version),
+        report,
+        refusal,
     })
 }
 
@@ -207,6 +298,8 @@ fn check_path(
                 checked: Checked {
                     text: format!("Fichier « {shown} »\nFichier refusé : {refusal}.\n"),
                     declaration: None,
+                    report: None,
+                    refusal: Some(refusal.to_string()),
                 },
                 shown,
                 bytes: Vec::new(),

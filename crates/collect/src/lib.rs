@@ -23,8 +23,10 @@
 //! outcomes of their checks, `docs/audit-echantillon.md`), `proofs` (proof
 //! PDFs per establishment and period, their automatic check and manual
 //! review, `docs/preuves-plateforme.md`), `flash` (the monthly flash report
-//! of a region, `docs/collecte-agregats.md`).
+//! of a region, `docs/collecte-agregats.md`), `accounts` (platform accounts,
+//! their roles and which projects each sees).
 
+pub mod accounts;
 pub mod aggregate;
 mod cells;
 pub mod flash;

@@ -468,6 +468,40 @@ pub async fn versions(db: &Db, galis: &str, period: Period) -> Result<Vec<Versio
     rows.iter().map(version_from).collect()
 }
 
+/// Every version of a project's declarations, all periods, by period then
+/// version (the platform's declarations page).
+pub async fn of_project(db: &Db, galis: &str) -> Result<Vec<Version>, ArchiveError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VERSION_COLUMNS} FROM collect_versions WHERE galis = $1 \
+         ORDER BY period_start DESC, period_end DESC, version"
+    )))
+    .bind(galis.to_owned())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(version_from).collect()
+}
+
+/// One version by its id.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Version>, ArchiveError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VERSION_COLUMNS} FROM collect_versions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(version_from).transpose()
+}
+
+/// The Références GALIS that have at least one version (registered or not).
+pub async fn declared_projects(db: &Db) -> Result<Vec<String>, ArchiveError> {
+    let rows = sqlx::query("SELECT DISTINCT galis FROM collect_versions ORDER BY galis")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String, _>(0).map_err(ArchiveError::from))
+        .collect()
+}
+
 /// The version in force for a project and period, if any was accepted.
 pub async fn current(
     db: &Db,

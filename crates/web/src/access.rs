@@ -173,7 +173,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 /// The account behind the request, if any.
-async fn identify(
+pub(crate) async fn identify(
     state: &AppState,
     surface: Surface,
     parts: &Parts,
@@ -249,14 +249,14 @@ pub async fn enforce(
     next.run(Request::from_parts(parts, body)).await
 }
 
-fn unauthenticated(surface: Surface, parts: &Parts) -> Response {
+pub(crate) fn unauthenticated(surface: Surface, parts: &Parts) -> Response {
     match surface {
         Surface::Api => ApiError::Unauthenticated.into_response(),
         Surface::Pages => crate::pages::sign_in_redirect(parts),
     }
 }
 
-fn refusal_response(surface: Surface, error: ApiError, parts: &Parts) -> Response {
+pub(crate) fn refusal_response(surface: Surface, error: ApiError, parts: &Parts) -> Response {
     match surface {
         Surface::Api => error.into_response(),
         Surface::Pages => crate::pages::error_page(error, parts),

@@ -2,7 +2,9 @@
 //! professionals and directors (DESIGN.md §2). Handlers parse, call the store,
 //! render — nothing else: who may call a route is decided once, in
 //! [`access`], for both; the store scopes every read and write to the caller
-//! and audits it.
+//! and audits it. The collection platform of the ARS and the CNSA has a
+//! router of its own, [`platform::router`], with its own route table and
+//! access layer over the same sign-in, sessions and error mapping.
 //! This crate is where the clock is read (once per request, passed down as
 //! `WriteCtx.now`); it never logs a name, a note, a query string or a token.
 
@@ -14,6 +16,7 @@ mod middleware;
 pub mod openapi;
 mod pages;
 pub mod password;
+pub mod platform;
 mod request_id;
 mod routes;
 mod session;

@@ -22,3 +22,7 @@ mod isolation;
 mod openapi;
 #[path = "api/pages.rs"]
 mod pages;
+#[path = "api/platform.rs"]
+mod platform;
+#[path = "api/platform_world.rs"]
+mod platform_world;

@@ -343,7 +343,7 @@ async fn sqlite_and_postgres_declaration_tables_are_the_same() {
         return;
     };
     let (a, b) = (describe(&lite.db).await, describe(&pg.db).await);
-    assert_eq!(a.len(), 96, "{a:?}");
+    assert_eq!(a.len(), 102, "{a:?}");
     assert!(a.iter().all(|c| c.2 != "other"), "type inattendu : {a:?}");
     assert_eq!(a, b);
 }

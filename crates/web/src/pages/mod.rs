@@ -8,7 +8,7 @@ mod agenda;
 mod dashboard;
 mod persons;
 mod record;
-mod sign_in;
+pub(crate) mod sign_in;
 
 use crate::AppState;
 use crate::access::{Need, Principal};
@@ -391,7 +391,7 @@ async fn home(principal: Principal) -> Response {
     see_other(target)
 }
 
-async fn style_sheet() -> Response {
+pub(crate) async fn style_sheet() -> Response {
     let mut response = include_str!("../../static/carnet.css").into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -32,6 +32,8 @@ struct SignInPage {
     error: Option<String>,
     login: String,
     next: String,
+    /// The collection platform's sign-in (same accounts, other words).
+    platform: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -54,6 +56,17 @@ pub async fn form(Query(next): Query<Next>) -> Response {
         error: None,
         login: String::new(),
         next: safe_next(&next.suite),
+        platform: false,
+    })
+}
+
+/// The sign-in form of the collection platform.
+pub async fn platform_form(Query(next): Query<Next>) -> Response {
+    render(&SignInPage {
+        error: None,
+        login: String::new(),
+        next: safe_next(&next.suite),
+        platform: true,
     })
 }
 
@@ -84,11 +97,18 @@ pub struct Credentials {
     suite: String,
 }
 
-fn refused(status: StatusCode, login: String, next: String, message: &str) -> Response {
+fn refused(
+    platform: bool,
+    status: StatusCode,
+    login: String,
+    next: String,
+    message: &str,
+) -> Response {
     let mut response = render(&SignInPage {
         error: Some(message.to_owned()),
         login,
         next,
+        platform,
     });
     *response.status_mut() = status;
     response
@@ -100,12 +120,33 @@ pub async fn submit(
     headers: HeaderMap,
     axum::Form(credentials): axum::Form<Credentials>,
 ) -> PageResult {
+    sign_in(false, state, address, headers, credentials).await
+}
+
+/// The sign-in of the collection platform: the same checks, its own words.
+pub async fn platform_submit(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    headers: HeaderMap,
+    axum::Form(credentials): axum::Form<Credentials>,
+) -> PageResult {
+    sign_in(true, state, address, headers, credentials).await
+}
+
+async fn sign_in(
+    platform: bool,
+    state: AppState,
+    address: String,
+    headers: HeaderMap,
+    credentials: Credentials,
+) -> PageResult {
     let next = safe_next(&credentials.suite);
     let login = credentials.identifiant.trim().to_owned();
     // Sign-in has no session yet, so no CSRF token: the cookie is
     // SameSite=Strict and a cross-site post is refused here.
     if !session::same_origin(&headers) {
         return Ok(refused(
+            platform,
             StatusCode::FORBIDDEN,
             login,
             next,
@@ -114,6 +155,7 @@ pub async fn submit(
     }
     if login.is_empty() || credentials.mot_de_passe.is_empty() {
         return Ok(refused(
+            platform,
             StatusCode::UNPROCESSABLE_ENTITY,
             login,
             next,
@@ -130,6 +172,7 @@ pub async fn submit(
     let by_address = state.db.sign_in_failures(&keys[1], since).await?;
     if by_account >= PER_ACCOUNT || by_address >= PER_ADDRESS {
         return Ok(refused(
+            platform,
             StatusCode::TOO_MANY_REQUESTS,
             login,
             next,
@@ -146,6 +189,7 @@ pub async fn submit(
     let Some(user) = user.filter(|_| verified) else {
         state.db.record_sign_in_failure(&keys, now).await?;
         return Ok(refused(
+            platform,
             StatusCode::UNAUTHORIZED,
             login,
             next,

@@ -1,0 +1,271 @@
+//! Declarations and their versions (issue 5 §4): per project, every period
+//! and every version (who, when, SHA-256, report), the original file, and the
+//! superseded versions, which stay reachable. A project or version outside
+//! the caller's scope answers 404, as an unknown one (`PlatformPrincipal::project`).
+
+use super::access::PlatformPrincipal;
+use super::chrome;
+use super::upload::{FindingLine, finding_lines};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::pages::{Chrome, PageResult, day, paris, render, when};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::IntoResponse;
+use carnet_collect::versions::{self, Version};
+use carnet_collect::{DeclaredRow, Period};
+use carnet_store::{AuditAction, Outcome};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// One version as the pages list it.
+pub struct VersionLine {
+    pub id: i64,
+    pub version: i64,
+    pub sent_by: String,
+    pub received: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub in_force: bool,
+}
+
+/// One period of a project and its versions, the latest in force.
+pub struct PeriodBlock {
+    pub label: String,
+    pub versions: Vec<VersionLine>,
+}
+
+#[derive(Template)]
+#[template(path = "plateforme/projet.html")]
+struct ProjectPage {
+    chrome: Chrome,
+    galis: String,
+    label: String,
+    siret: String,
+    desk: String,
+    registered: bool,
+    establishments: usize,
+    periods: Vec<PeriodBlock>,
+}
+
+fn period_label(p: Period) -> String {
+    format!("du {} au {}", day(p.start), day(p.end))
+}
+
+fn line(v: &Version, in_force: bool) -> VersionLine {
+    VersionLine {
+        id: v.id,
+        version: v.version,
+        sent_by: v.sent_by.clone(),
+        received: when(v.received_at, &paris()),
+        file_name: v.file_name.clone(),
+        sha256: v.file_sha256.clone(),
+        in_force,
+    }
+}
+
+pub async fn project(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    Path(galis): Path<String>,
+) -> PageResult {
+    let project = who.project(&state, &galis).await?;
+    let all = versions::of_project(&state.db, &galis).await?;
+    if project.is_none() && all.is_empty() {
+        return Err(ApiError::NotFound.into());
+    }
+    let mut periods: Vec<PeriodBlock> = Vec::new();
+    let mut current: Option<Period> = None;
+    for (i, v) in all.iter().enumerate() {
+        let last = all.get(i + 1).is_none_or(|next| next.period != v.period);
+        if current != Some(v.period) {
+            periods.push(PeriodBlock {
+                label: period_label(v.period),
+                versions: Vec::new(),
+            });
+            current = Some(v.period);
+        }
+        if let Some(block) = periods.last_mut() {
+            block.versions.push(line(v, last));
+        }
+    }
+    who.audit(
+        &state,
+        AuditAction::List,
+        &format!("collecte/projet/{galis}"),
+        Outcome::Ok,
+    )
+    .await?;
+    let page = ProjectPage {
+        chrome: chrome(&who, format!("Projet {galis}"), "/plateforme"),
+        label: project
+            .as_ref()
+            .and_then(|p| p.label.clone())
+            .unwrap_or_default(),
+        siret: project
+            .as_ref()
+            .map(|p| p.siret.to_string())
+            .or_else(|| all.first().map(|v| v.siret.clone()))
+            .unwrap_or_default(),
+        desk: project
+            .as_ref()
+            .map(|p| p.desk.label().to_owned())
+            .unwrap_or_default(),
+        registered: project.is_some(),
+        establishments: project.as_ref().map_or(0, |p| p.establishments.len()),
+        galis,
+        periods,
+    };
+    Ok(render(&page))
+}
+
+/// A version the caller may see, or 404 (as for an id that is not a number).
+async fn visible_version(
+    state: &AppState,
+    who: &PlatformPrincipal,
+    id: &str,
+) -> Result<Version, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let version = versions::by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    who.project(state, &version.galis).await?;
+    Ok(version)
+}
+
+pub struct RowLine {
+    pub row: u32,
+    pub finess: String,
+    pub name: String,
+    pub actifs: u64,
+    pub accompanied: u64,
+    pub care_plan: String,
+    pub appointment: String,
+    pub dmp: String,
+    pub mss: String,
+}
+
+fn optional(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_else(|| "–".to_owned())
+}
+
+impl From<&DeclaredRow> for RowLine {
+    fn from(r: &DeclaredRow) -> Self {
+        RowLine {
+            row: r.row,
+            finess: r.finess.to_string(),
+            name: r.name.clone().unwrap_or_default(),
+            actifs: r.actifs,
+            accompanied: r.accompanied,
+            care_plan: optional(r.care_plan),
+            appointment: optional(r.appointment),
+            dmp: optional(r.dmp),
+            mss: optional(r.mss),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plateforme/version.html")]
+struct VersionPage {
+    chrome: Chrome,
+    v: VersionLine,
+    galis: String,
+    period: String,
+    retain_until: String,
+    report_sha256: String,
+    /// The version in force for the same project and period, when this one
+    /// was superseded.
+    superseded_by: Option<i64>,
+    findings: Vec<FindingLine>,
+    rows: Vec<RowLine>,
+}
+
+pub async fn version(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    Path(id): Path<String>,
+) -> PageResult {
+    let version = visible_version(&state, &who, &id).await?;
+    let id = version.id;
+    let siblings = versions::versions(&state.db, &version.galis, version.period).await?;
+    let latest = siblings.last().map_or(version.id, |v| v.id);
+    let report = versions::report(&state.db, id).await?;
+    let rows = versions::rows(&state.db, id).await?;
+    who.audit(
+        &state,
+        AuditAction::Read,
+        &format!("collecte/version/{id}"),
+        Outcome::Ok,
+    )
+    .await?;
+    let page = VersionPage {
+        chrome: chrome(
+            &who,
+            format!("Projet {} — version {}", version.galis, version.version),
+            "/plateforme",
+        ),
+        v: line(&version, latest == version.id),
+        galis: version.galis.clone(),
+        period: period_label(version.period),
+        retain_until: day(version.retain_until),
+        report_sha256: version.report_sha256.clone(),
+        superseded_by: (latest != version.id).then_some(latest),
+        findings: finding_lines(report.as_ref()),
+        rows: rows.iter().map(RowLine::from).collect(),
+    };
+    Ok(render(&page))
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    Path(id): Path<String>,
+) -> PageResult {
+    let version = visible_version(&state, &who, &id).await?;
+    let id = version.id;
+    let content = versions::file(&state.db, &version.file_sha256)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Internal(format!(
+                "fichier {} de la version {id} absent",
+                version.file_sha256
+            ))
+        })?;
+    who.audit(
+        &state,
+        AuditAction::Download,
+        &format!("collecte/version/{id}/fichier"),
+        Outcome::Ok,
+    )
+    .await?;
+    let mut response = content.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    // The name as sent, reduced to safe characters for the header.
+    let safe: String = version
+        .file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = if safe.is_empty() {
+        format!("version-{id}.xlsx")
+    } else {
+        safe
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
