@@ -699,3 +699,104 @@ async fn dashboards_show_the_months_asked_and_refuse_an_unreadable_month_in_fren
         assert!(text(&reply).contains(expected), "{query}: {}", text(&reply));
     }
 }
+
+#[tokio::test]
+async fn the_flash_report_of_a_region_is_read_in_scope_only_as_a_page_or_a_pdf() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let path = "/plateforme/flash?region=75&mois=2024-05";
+        for who in ["ars_na", "cnsa", "auditeur"] {
+            let (cookie, _) = p.session(who).await;
+            let reply = page(&p, Method::GET, path, &cookie, "").await;
+            assert_eq!(reply.status, StatusCode::OK, "{name} {who}");
+            let html = text(&reply);
+            assert!(
+                html.contains("Nouvelle-Aquitaine") && html.contains("mai 2024"),
+                "{name} {who}: {html}"
+            );
+            let csp = reply.headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("style-src 'sha256-"), "{csp}");
+            let pdf = page(&p, Method::GET, &format!("{path}&format=pdf"), &cookie, "").await;
+            assert_eq!(pdf.status, StatusCode::OK, "{name} {who}");
+            assert_eq!(pdf.headers[CONTENT_TYPE], "application/pdf");
+            assert!(
+                pdf.headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment"),
+            );
+            assert!(pdf.bytes.starts_with(b"%PDF-"), "{name} {who}");
+        }
+        // Another region's agent: refused, audited, whatever the format.
+        let (idf, _) = p.session("ars_idf").await;
+        for query in ["", "&format=pdf"] {
+            let reply = page(&p, Method::GET, &format!("{path}{query}"), &idf, "").await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name} {query}");
+            let body = text(&reply);
+            assert!(body.contains("accès refusé"), "{body}");
+            assert!(!body.contains("<td>85</td>"), "{body}");
+        }
+        let refused = audited(p.db(), "collecte/flash/75/2024-05").await;
+        assert!(
+            refused.iter().any(|(_, _, o)| o == "refused"),
+            "{name} {refused:?}"
+        );
+        let own = page(
+            &p,
+            Method::GET,
+            "/plateforme/flash?region=11&mois=2024-05",
+            &idf,
+            "",
+        )
+        .await;
+        assert_eq!(own.status, StatusCode::OK, "{name}");
+        // A porteur: refused by role.
+        let (porteur, _) = p.session("porteur_a").await;
+        let reply = page(&p, Method::GET, path, &porteur, "").await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name}");
+        assert!(text(&reply).contains("votre rôle"));
+        // The regional dashboard links to it.
+        let (na, _) = p.session("ars_na").await;
+        let dashboard = text(
+            &page(
+                &p,
+                Method::GET,
+                "/plateforme/tableau-de-bord/regions/75",
+                &na,
+                "",
+            )
+            .await,
+        );
+        assert!(
+            dashboard.contains("/plateforme/flash?region=75&#38;mois=2024-05"),
+            "{dashboard}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_flash_report_with_a_bad_region_month_or_format_is_refused_in_french() {
+    let p = platform(backends().await.remove(0)).await;
+    let (cnsa, _) = p.session("cnsa").await;
+    for (query, expected) in [
+        ("region=99&mois=2024-05", "région « 99 » inconnue"),
+        ("mois=2024-05", "code INSEE"),
+        ("region=75&mois=2024-13", "mois « 2024-13 » invalide"),
+        ("region=75", "AAAA-MM"),
+        (
+            "region=75&mois=2024-05&format=doc",
+            "format « doc » inconnu",
+        ),
+    ] {
+        let reply = page(
+            &p,
+            Method::GET,
+            &format!("/plateforme/flash?{query}"),
+            &cnsa,
+            "",
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(text(&reply).contains(expected), "{query}: {}", text(&reply));
+    }
+}

@@ -312,6 +312,9 @@ pub fn role_of(name: &str) -> Option<PlatformRole> {
 /// A concrete path for a route, inside the scope of accounts of project 4107
 /// (porteur A, ARS Nouvelle-Aquitaine, CNSA, auditeur).
 pub fn concrete(path: &str, p: &Platform) -> String {
+    if path == "/plateforme/flash" {
+        return "/plateforme/flash?region=75&mois=2024-05".to_owned();
+    }
     path.replace("{galis}", "4107")
         .replace("{id}", &p.version_a.to_string())
         .replace("{code}", "75")
