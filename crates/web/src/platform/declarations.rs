@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::IntoResponse;
+use carnet_collect::proofs;
 use carnet_collect::versions::{self, Version};
 use carnet_collect::{DeclaredRow, Period};
 use carnet_store::{AuditAction, Outcome};
@@ -181,6 +182,19 @@ struct VersionPage {
     superseded_by: Option<i64>,
     findings: Vec<FindingLine>,
     rows: Vec<RowLine>,
+    /// The proofs of the project and the period.
+    proofs: Vec<ProofLine>,
+}
+
+/// One proof as the version page lists it.
+pub struct ProofLine {
+    pub id: i64,
+    pub finess: String,
+    pub file_name: String,
+    pub attached_by: String,
+    pub attached_at: String,
+    /// « valide », « invalide », « à vérifier manuellement » or the review.
+    pub status: String,
 }
 
 pub async fn version(
@@ -194,6 +208,24 @@ pub async fn version(
     let latest = siblings.last().map_or(version.id, |v| v.id);
     let report = versions::report(&state.db, id).await?;
     let rows = versions::rows(&state.db, id).await?;
+    let filter = proofs::Filter {
+        galis: Some(&version.galis),
+        finess: None,
+        period: Some(version.period),
+    };
+    let tz = paris();
+    let proofs = proofs::list(&state.db, &filter)
+        .await?
+        .iter()
+        .map(|p| ProofLine {
+            id: p.proof.id,
+            finess: p.proof.finess.to_string(),
+            file_name: p.proof.file_name.clone(),
+            attached_by: p.proof.attached_by.clone(),
+            attached_at: when(p.proof.attached_at, &tz),
+            status: p.status().label(),
+        })
+        .collect();
     who.audit(
         &state,
         AuditAction::Read,
@@ -215,6 +247,7 @@ pub async fn version(
         superseded_by: (latest != version.id).then_some(latest),
         findings: finding_lines(report.as_ref()),
         rows: rows.iter().map(RowLine::from).collect(),
+        proofs,
     };
     Ok(render(&page))
 }

@@ -800,3 +800,51 @@ async fn a_flash_report_with_a_bad_region_month_or_format_is_refused_in_french()
         assert!(text(&reply).contains(expected), "{query}: {}", text(&reply));
     }
 }
+
+#[tokio::test]
+async fn the_version_page_lists_the_proofs_of_its_project_and_period_with_their_status() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let (cnsa, _) = p.session("cnsa").await;
+        let path = format!("/plateforme/versions/{}", p.version_a);
+        let before = text(&page(&p, Method::GET, &path, &cnsa, "").await);
+        assert!(before.contains("Aucune preuve jointe"), "{name}: {before}");
+        let finess = carnet_core::Finess::parse(&gironde(0)).unwrap();
+        let period = carnet_collect::Period {
+            start: jiff::civil::date(2024, 5, 1),
+            end: jiff::civil::date(2024, 5, 31),
+        };
+        let attachment = carnet_collect::proofs::Attachment {
+            galis: "4107",
+            finess: &finess,
+            period,
+            file_name: "attestation-mai.pdf",
+            bytes: b"%PDF-1.4\n%%EOF\n",
+            by: "porteur_a",
+            at: clock(),
+        };
+        let state = carnet_collect::proofs::attach(p.db(), &attachment, &[], 10)
+            .await
+            .unwrap();
+        let label = state.status().label();
+        let after = page(&p, Method::GET, &path, &cnsa, "").await;
+        assert_eq!(after.status, StatusCode::OK, "{name}");
+        let html = text(&after);
+        assert!(
+            html.contains("attestation-mai.pdf") && html.contains(&label),
+            "{name} {label}: {html}"
+        );
+        // Project 5001's version does not list it.
+        let other = text(
+            &page(
+                &p,
+                Method::GET,
+                &format!("/plateforme/versions/{}", p.version_b),
+                &cnsa,
+                "",
+            )
+            .await,
+        );
+        assert!(!other.contains("attestation-mai.pdf"), "{name}");
+    }
+}
