@@ -302,3 +302,36 @@ pub async fn file(
     }
     Ok(response)
 }
+
+/// `GET /plateforme/preuves/{id}/fichier`: the original PDF of a proof whose
+/// project the caller sees (otherwise 404, as an unknown proof), audited.
+pub async fn proof_file(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let proof = proofs::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?
+        .proof;
+    who.project(&state, &proof.galis).await?;
+    let bytes = proofs::pdf(&state.db, id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or(ApiError::NotFound)?;
+    who.audit(
+        &state,
+        AuditAction::Download,
+        &format!("collecte/preuve/{id}/fichier"),
+        Outcome::Ok,
+    )
+    .await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"preuve-{id}.pdf\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}

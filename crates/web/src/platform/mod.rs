@@ -106,6 +106,12 @@ pub fn table() -> Vec<PlatformRoute> {
             Roles(EVERYONE),
             get(declarations::file),
         ),
+        page(
+            Get,
+            "/plateforme/preuves/{id}/fichier",
+            Roles(EVERYONE),
+            get(declarations::proof_file),
+        ),
         page(Get, flash::PATH, Roles(CHECKERS), get(flash::show)),
         page(
             Get,

@@ -802,36 +802,22 @@ async fn a_flash_report_with_a_bad_region_month_or_format_is_refused_in_french()
 }
 
 #[tokio::test]
-async fn the_version_page_lists_the_proofs_of_its_project_and_period_with_their_status() {
+async fn the_version_page_lists_the_proofs_of_its_project_and_period_and_serves_them_in_scope() {
     for p in platforms().await {
         let name = p.test.name;
         let (cnsa, _) = p.session("cnsa").await;
-        let path = format!("/plateforme/versions/{}", p.version_a);
-        let before = text(&page(&p, Method::GET, &path, &cnsa, "").await);
-        assert!(before.contains("Aucune preuve jointe"), "{name}: {before}");
-        let finess = carnet_core::Finess::parse(&gironde(0)).unwrap();
-        let period = carnet_collect::Period {
-            start: jiff::civil::date(2024, 5, 1),
-            end: jiff::civil::date(2024, 5, 31),
-        };
-        let attachment = carnet_collect::proofs::Attachment {
-            galis: "4107",
-            finess: &finess,
-            period,
-            file_name: "attestation-mai.pdf",
-            bytes: b"%PDF-1.4\n%%EOF\n",
-            by: "porteur_a",
-            at: clock(),
-        };
-        let state = carnet_collect::proofs::attach(p.db(), &attachment, &[], 10)
+        let state = carnet_collect::proofs::get(p.db(), p.proof_a)
             .await
+            .unwrap()
             .unwrap();
         let label = state.status().label();
-        let after = page(&p, Method::GET, &path, &cnsa, "").await;
-        assert_eq!(after.status, StatusCode::OK, "{name}");
-        let html = text(&after);
+        let path = format!("/plateforme/versions/{}", p.version_a);
+        let reply = page(&p, Method::GET, &path, &cnsa, "").await;
+        assert_eq!(reply.status, StatusCode::OK, "{name}");
+        let html = text(&reply);
+        let link = format!("/plateforme/preuves/{}/fichier", p.proof_a);
         assert!(
-            html.contains("attestation-mai.pdf") && html.contains(&label),
+            html.contains("attestation-mai.pdf") && html.contains(&label) && html.contains(&link),
             "{name} {label}: {html}"
         );
         // Project 5001's version does not list it.
@@ -845,6 +831,33 @@ async fn the_version_page_lists_the_proofs_of_its_project_and_period_with_their_
             )
             .await,
         );
-        assert!(!other.contains("attestation-mai.pdf"), "{name}");
+        assert!(
+            !other.contains("attestation-mai.pdf") && other.contains("Aucune preuve jointe"),
+            "{name}"
+        );
+        // The file: in scope only, audited.
+        let file = page(&p, Method::GET, &link, &cnsa, "").await;
+        assert_eq!(file.status, StatusCode::OK, "{name}");
+        assert_eq!(file.headers[CONTENT_TYPE], "application/pdf");
+        assert_eq!(file.bytes, PROOF_PDF);
+        for who in ["ars_idf", "porteur_b"] {
+            let (cookie, _) = p.session(who).await;
+            let reply = page(&p, Method::GET, &link, &cookie, "").await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{name} {who}");
+        }
+        let (porteur, _) = p.session("porteur_a").await;
+        let own = page(&p, Method::GET, &link, &porteur, "").await;
+        assert_eq!(own.status, StatusCode::OK, "{name}");
+        let unknown = page(
+            &p,
+            Method::GET,
+            "/plateforme/preuves/abc/fichier",
+            &cnsa,
+            "",
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let entries = audited(p.db(), &format!("collecte/preuve/{}/fichier", p.proof_a)).await;
+        assert_eq!(entries.len(), 2, "{name} {entries:?}");
     }
 }
