@@ -112,6 +112,12 @@ pub fn table() -> Vec<PlatformRoute> {
             Roles(EVERYONE),
             get(declarations::proof_file),
         ),
+        page(
+            Post,
+            "/plateforme/preuves/{id}/verification",
+            Roles(declarations::REVIEWERS),
+            post(declarations::review),
+        ),
         page(Get, flash::PATH, Roles(CHECKERS), get(flash::show)),
         page(
             Get,

@@ -861,3 +861,98 @@ async fn the_version_page_lists_the_proofs_of_its_project_and_period_and_serves_
         assert_eq!(entries.len(), 2, "{name} {entries:?}");
     }
 }
+
+#[tokio::test]
+async fn an_ars_or_cnsa_agent_reviews_a_proof_to_check_by_hand_and_the_others_cannot() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let path = format!("/plateforme/preuves/{}/verification", p.proof_a);
+        let version = format!("/plateforme/versions/{}", p.version_a);
+        // The form is offered to the agents only.
+        for (who, offered) in [
+            ("ars_na", true),
+            ("cnsa", true),
+            ("auditeur", false),
+            ("porteur_a", false),
+        ] {
+            let (cookie, _) = p.session(who).await;
+            let html = text(&page(&p, Method::GET, &version, &cookie, "").await);
+            assert_eq!(html.contains(&path), offered, "{name} {who}");
+        }
+        // Auditeur and porteur: refused by role; another region: 404.
+        for who in ["auditeur", "porteur_a"] {
+            let (cookie, csrf) = p.session(who).await;
+            let form = format!("_csrf={csrf}&decision=conforme&commentaire=vu");
+            let reply = page(&p, Method::POST, &path, &cookie, &form).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name} {who}");
+        }
+        let (idf, csrf) = p.session("ars_idf").await;
+        let form = format!("_csrf={csrf}&decision=conforme&commentaire=vu");
+        let reply = page(&p, Method::POST, &path, &idf, &form).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{name}");
+        // Bad input: French 400; forged form: 403.
+        let (na, csrf) = p.session("ars_na").await;
+        for (form, expected) in [
+            (
+                format!("_csrf={csrf}&decision=peut-etre&commentaire=vu"),
+                "conforme",
+            ),
+            (
+                format!("_csrf={csrf}&decision=conforme&commentaire="),
+                "commentaire",
+            ),
+        ] {
+            let reply = page(&p, Method::POST, &path, &na, &form).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name} {form}");
+            assert!(
+                text(&reply).to_lowercase().contains(expected),
+                "{name}: {}",
+                text(&reply)
+            );
+        }
+        let forged = page(
+            &p,
+            Method::POST,
+            &path,
+            &na,
+            "_csrf=faux&decision=conforme&commentaire=vu",
+        )
+        .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{name}");
+        // The ARS agent of the region records it.
+        let form = format!(
+            "_csrf={csrf}&decision=non-conforme&commentaire=Chiffres+illisibles&version={}",
+            p.version_a
+        );
+        let reply = page(&p, Method::POST, &path, &na, &form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "{name}: {}",
+            text(&reply)
+        );
+        let state = carnet_collect::proofs::get(p.db(), p.proof_a)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            state.status().label(),
+            "vérifiée manuellement : non conforme"
+        );
+        let last = state.reviews.last().unwrap();
+        assert_eq!(last.reviewer, "Compte ars_na", "{name}");
+        let (cnsa, _) = p.session("cnsa").await;
+        let html = text(&page(&p, Method::GET, &version, &cnsa, "").await);
+        assert!(
+            html.contains("vérifiée manuellement : non conforme"),
+            "{name}"
+        );
+        assert!(!html.contains(&path), "{name}: no form once reviewed");
+        let entries = audited(
+            p.db(),
+            &format!("collecte/preuve/{}/verification", p.proof_a),
+        )
+        .await;
+        assert_eq!(entries.len(), 1, "{name} {entries:?}");
+    }
+}

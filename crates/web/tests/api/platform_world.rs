@@ -336,8 +336,8 @@ pub fn role_of(name: &str) -> Option<PlatformRole> {
 /// A concrete path for a route, inside the scope of accounts of project 4107
 /// (porteur A, ARS Nouvelle-Aquitaine, CNSA, auditeur).
 pub fn concrete(path: &str, p: &Platform) -> String {
-    if path == "/plateforme/preuves/{id}/fichier" {
-        return format!("/plateforme/preuves/{}/fichier", p.proof_a);
+    if path.starts_with("/plateforme/preuves/{id}/") {
+        return path.replace("{id}", &p.proof_a.to_string());
     }
     if path == "/plateforme/flash" {
         return "/plateforme/flash?region=75&mois=2024-05".to_owned();
