@@ -51,11 +51,15 @@ pub async fn around(request: Request, next: Next) -> Response {
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
-    let csp = if api { API_CSP } else { PAGES_CSP };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A page may bring its own, stricter policy (the flash report allows
+    // its inline style sheet by hash); otherwise the surface's.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) || api {
+        let csp = if api { API_CSP } else { PAGES_CSP };
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     // Personal data is never kept by a browser or a proxy; the style sheet
     // may be.
     if !static_file {

@@ -315,6 +315,8 @@ pub struct CompletenessLine {
 #[template(path = "plateforme/tableau.html")]
 struct DashboardPage {
     chrome: Chrome,
+    /// `(month, address)` of the region's flash report, on a regional dashboard.
+    flash: Option<(String, String)>,
     heading: String,
     base: String,
     /// `?du=…&au=…` of the window shown, for the chart and the exports.
@@ -450,8 +452,17 @@ async fn page(
             embarked_gap: p.embarked_gap.map(signed).unwrap_or_default(),
         })
         .collect();
+    // A region's flash report of the last month shown.
+    let flash = match &target {
+        Target::Region(r) => summary
+            .months
+            .last()
+            .map(|&m| (m.label(), super::flash::link(r.code, m))),
+        _ => None,
+    };
     let page = DashboardPage {
         chrome: chrome(who, target.title(), "/plateforme/tableau-de-bord"),
+        flash,
         heading: target.title(),
         base: target.base(),
         query: window.query(),

@@ -8,15 +8,18 @@ use super::chrome;
 use super::upload::{FindingLine, finding_lines};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::pages::{Chrome, PageResult, day, paris, render, when};
+use crate::pages::{Chrome, CsrfForm, PageResult, day, paris, render, see_other, when};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::IntoResponse;
+use carnet_collect::accounts::PlatformRole;
+use carnet_collect::proofs;
 use carnet_collect::versions::{self, Version};
 use carnet_collect::{DeclaredRow, Period};
 use carnet_store::{AuditAction, Outcome};
+use serde::Deserialize;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -181,6 +184,23 @@ struct VersionPage {
     superseded_by: Option<i64>,
     findings: Vec<FindingLine>,
     rows: Vec<RowLine>,
+    /// The proofs of the project and the period.
+    proofs: Vec<ProofLine>,
+    /// An ARS or CNSA agent: the review form of the proofs to check by hand.
+    can_review: bool,
+}
+
+/// One proof as the version page lists it.
+pub struct ProofLine {
+    pub id: i64,
+    pub finess: String,
+    pub file_name: String,
+    pub attached_by: String,
+    pub attached_at: String,
+    /// « valide », « invalide », « à vérifier manuellement » or the review.
+    pub status: String,
+    /// To check by hand and not reviewed yet: the review form is offered.
+    pub reviewable: bool,
 }
 
 pub async fn version(
@@ -194,6 +214,25 @@ pub async fn version(
     let latest = siblings.last().map_or(version.id, |v| v.id);
     let report = versions::report(&state.db, id).await?;
     let rows = versions::rows(&state.db, id).await?;
+    let filter = proofs::Filter {
+        galis: Some(&version.galis),
+        finess: None,
+        period: Some(version.period),
+    };
+    let tz = paris();
+    let proofs = proofs::list(&state.db, &filter)
+        .await?
+        .iter()
+        .map(|p| ProofLine {
+            id: p.proof.id,
+            finess: p.proof.finess.to_string(),
+            file_name: p.proof.file_name.clone(),
+            attached_by: p.proof.attached_by.clone(),
+            attached_at: when(p.proof.attached_at, &tz),
+            status: p.status().label(),
+            reviewable: p.status() == proofs::Status::Checked(proofs::Outcome::ManualReview),
+        })
+        .collect();
     who.audit(
         &state,
         AuditAction::Read,
@@ -215,6 +254,8 @@ pub async fn version(
         superseded_by: (latest != version.id).then_some(latest),
         findings: finding_lines(report.as_ref()),
         rows: rows.iter().map(RowLine::from).collect(),
+        proofs,
+        can_review: REVIEWERS.contains(&who.role()),
     };
     Ok(render(&page))
 }
@@ -268,4 +309,93 @@ pub async fn file(
         headers.insert(CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// `GET /plateforme/preuves/{id}/fichier`: the original PDF of a proof whose
+/// project the caller sees (otherwise 404, as an unknown proof), audited.
+pub async fn proof_file(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let proof = proofs::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?
+        .proof;
+    who.project(&state, &proof.galis).await?;
+    let bytes = proofs::pdf(&state.db, id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or(ApiError::NotFound)?;
+    who.audit(
+        &state,
+        AuditAction::Download,
+        &format!("collecte/preuve/{id}/fichier"),
+        Outcome::Ok,
+    )
+    .await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"preuve-{id}.pdf\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// Who records the manual review of a proof.
+pub const REVIEWERS: &[PlatformRole] = &[PlatformRole::Ars, PlatformRole::Cnsa];
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    commentaire: String,
+    /// The version page to come back to.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// `POST /plateforme/preuves/{id}/verification`: an ARS agent who sees the
+/// project, or a CNSA agent, records « conforme » or « non conforme » and a
+/// comment on a proof to check by hand; the reviewer is the account's name.
+pub async fn review(
+    State(state): State<AppState>,
+    who: PlatformPrincipal,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> PageResult {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let proof = proofs::get(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?
+        .proof;
+    who.project(&state, &proof.galis).await?;
+    let Some(decision) = proofs::Decision::parse(form.decision.trim()) else {
+        return Err(
+            ApiError::bad_field("decision", "choisissez « conforme » ou « non conforme »").into(),
+        );
+    };
+    let review = proofs::Review {
+        decision,
+        comment: &form.commentaire,
+        reviewer: &who.principal.user.display_name,
+        at: who.principal.ctx.now,
+    };
+    let resource = format!("collecte/preuve/{id}/verification");
+    match proofs::review(&state.db, id, &review).await {
+        Ok(_) => {}
+        Err(proofs::ProofError::Archive(e)) => return Err(ApiError::from(e).into()),
+        Err(e) => {
+            return Err(ApiError::bad_request("verification_refusee", e.to_string()).into());
+        }
+    }
+    who.audit(&state, AuditAction::Update, &resource, Outcome::Ok)
+        .await?;
+    Ok(match form.version {
+        Some(v) => see_other(&format!("/plateforme/versions/{v}#preuves")),
+        None => see_other("/plateforme"),
+    })
 }

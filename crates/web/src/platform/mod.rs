@@ -13,6 +13,7 @@ pub mod access;
 mod api;
 mod dashboard;
 mod declarations;
+mod flash;
 mod home;
 mod openapi;
 mod upload;
@@ -105,6 +106,19 @@ pub fn table() -> Vec<PlatformRoute> {
             Roles(EVERYONE),
             get(declarations::file),
         ),
+        page(
+            Get,
+            "/plateforme/preuves/{id}/fichier",
+            Roles(EVERYONE),
+            get(declarations::proof_file),
+        ),
+        page(
+            Post,
+            "/plateforme/preuves/{id}/verification",
+            Roles(declarations::REVIEWERS),
+            post(declarations::review),
+        ),
+        page(Get, flash::PATH, Roles(CHECKERS), get(flash::show)),
         page(
             Get,
             "/plateforme/tableau-de-bord",

@@ -699,3 +699,260 @@ async fn dashboards_show_the_months_asked_and_refuse_an_unreadable_month_in_fren
         assert!(text(&reply).contains(expected), "{query}: {}", text(&reply));
     }
 }
+
+#[tokio::test]
+async fn the_flash_report_of_a_region_is_read_in_scope_only_as_a_page_or_a_pdf() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let path = "/plateforme/flash?region=75&mois=2024-05";
+        for who in ["ars_na", "cnsa", "auditeur"] {
+            let (cookie, _) = p.session(who).await;
+            let reply = page(&p, Method::GET, path, &cookie, "").await;
+            assert_eq!(reply.status, StatusCode::OK, "{name} {who}");
+            let html = text(&reply);
+            assert!(
+                html.contains("Nouvelle-Aquitaine") && html.contains("mai 2024"),
+                "{name} {who}: {html}"
+            );
+            let csp = reply.headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("style-src 'sha256-"), "{csp}");
+            let pdf = page(&p, Method::GET, &format!("{path}&format=pdf"), &cookie, "").await;
+            assert_eq!(pdf.status, StatusCode::OK, "{name} {who}");
+            assert_eq!(pdf.headers[CONTENT_TYPE], "application/pdf");
+            assert!(
+                pdf.headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment"),
+            );
+            assert!(pdf.bytes.starts_with(b"%PDF-"), "{name} {who}");
+        }
+        // Another region's agent: refused, audited, whatever the format.
+        let (idf, _) = p.session("ars_idf").await;
+        for query in ["", "&format=pdf"] {
+            let reply = page(&p, Method::GET, &format!("{path}{query}"), &idf, "").await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name} {query}");
+            let body = text(&reply);
+            assert!(body.contains("accès refusé"), "{body}");
+            assert!(!body.contains("<td>85</td>"), "{body}");
+        }
+        let refused = audited(p.db(), "collecte/flash/75/2024-05").await;
+        assert!(
+            refused.iter().any(|(_, _, o)| o == "refused"),
+            "{name} {refused:?}"
+        );
+        let own = page(
+            &p,
+            Method::GET,
+            "/plateforme/flash?region=11&mois=2024-05",
+            &idf,
+            "",
+        )
+        .await;
+        assert_eq!(own.status, StatusCode::OK, "{name}");
+        // A porteur: refused by role.
+        let (porteur, _) = p.session("porteur_a").await;
+        let reply = page(&p, Method::GET, path, &porteur, "").await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name}");
+        assert!(text(&reply).contains("votre rôle"));
+        // The regional dashboard links to it.
+        let (na, _) = p.session("ars_na").await;
+        let dashboard = text(
+            &page(
+                &p,
+                Method::GET,
+                "/plateforme/tableau-de-bord/regions/75",
+                &na,
+                "",
+            )
+            .await,
+        );
+        assert!(
+            dashboard.contains("/plateforme/flash?region=75&#38;mois=2024-05"),
+            "{dashboard}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_flash_report_with_a_bad_region_month_or_format_is_refused_in_french() {
+    let p = platform(backends().await.remove(0)).await;
+    let (cnsa, _) = p.session("cnsa").await;
+    for (query, expected) in [
+        ("region=99&mois=2024-05", "région « 99 » inconnue"),
+        ("mois=2024-05", "code INSEE"),
+        ("region=75&mois=2024-13", "mois « 2024-13 » invalide"),
+        ("region=75", "AAAA-MM"),
+        (
+            "region=75&mois=2024-05&format=doc",
+            "format « doc » inconnu",
+        ),
+    ] {
+        let reply = page(
+            &p,
+            Method::GET,
+            &format!("/plateforme/flash?{query}"),
+            &cnsa,
+            "",
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(text(&reply).contains(expected), "{query}: {}", text(&reply));
+    }
+}
+
+#[tokio::test]
+async fn the_version_page_lists_the_proofs_of_its_project_and_period_and_serves_them_in_scope() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let (cnsa, _) = p.session("cnsa").await;
+        let state = carnet_collect::proofs::get(p.db(), p.proof_a)
+            .await
+            .unwrap()
+            .unwrap();
+        let label = state.status().label();
+        let path = format!("/plateforme/versions/{}", p.version_a);
+        let reply = page(&p, Method::GET, &path, &cnsa, "").await;
+        assert_eq!(reply.status, StatusCode::OK, "{name}");
+        let html = text(&reply);
+        let link = format!("/plateforme/preuves/{}/fichier", p.proof_a);
+        assert!(
+            html.contains("attestation-mai.pdf") && html.contains(&label) && html.contains(&link),
+            "{name} {label}: {html}"
+        );
+        // Project 5001's version does not list it.
+        let other = text(
+            &page(
+                &p,
+                Method::GET,
+                &format!("/plateforme/versions/{}", p.version_b),
+                &cnsa,
+                "",
+            )
+            .await,
+        );
+        assert!(
+            !other.contains("attestation-mai.pdf") && other.contains("Aucune preuve jointe"),
+            "{name}"
+        );
+        // The file: in scope only, audited.
+        let file = page(&p, Method::GET, &link, &cnsa, "").await;
+        assert_eq!(file.status, StatusCode::OK, "{name}");
+        assert_eq!(file.headers[CONTENT_TYPE], "application/pdf");
+        assert_eq!(file.bytes, PROOF_PDF);
+        for who in ["ars_idf", "porteur_b"] {
+            let (cookie, _) = p.session(who).await;
+            let reply = page(&p, Method::GET, &link, &cookie, "").await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{name} {who}");
+        }
+        let (porteur, _) = p.session("porteur_a").await;
+        let own = page(&p, Method::GET, &link, &porteur, "").await;
+        assert_eq!(own.status, StatusCode::OK, "{name}");
+        let unknown = page(
+            &p,
+            Method::GET,
+            "/plateforme/preuves/abc/fichier",
+            &cnsa,
+            "",
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let entries = audited(p.db(), &format!("collecte/preuve/{}/fichier", p.proof_a)).await;
+        assert_eq!(entries.len(), 2, "{name} {entries:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_ars_or_cnsa_agent_reviews_a_proof_to_check_by_hand_and_the_others_cannot() {
+    for p in platforms().await {
+        let name = p.test.name;
+        let path = format!("/plateforme/preuves/{}/verification", p.proof_a);
+        let version = format!("/plateforme/versions/{}", p.version_a);
+        // The form is offered to the agents only.
+        for (who, offered) in [
+            ("ars_na", true),
+            ("cnsa", true),
+            ("auditeur", false),
+            ("porteur_a", false),
+        ] {
+            let (cookie, _) = p.session(who).await;
+            let html = text(&page(&p, Method::GET, &version, &cookie, "").await);
+            assert_eq!(html.contains(&path), offered, "{name} {who}");
+        }
+        // Auditeur and porteur: refused by role; another region: 404.
+        for who in ["auditeur", "porteur_a"] {
+            let (cookie, csrf) = p.session(who).await;
+            let form = format!("_csrf={csrf}&decision=conforme&commentaire=vu");
+            let reply = page(&p, Method::POST, &path, &cookie, &form).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name} {who}");
+        }
+        let (idf, csrf) = p.session("ars_idf").await;
+        let form = format!("_csrf={csrf}&decision=conforme&commentaire=vu");
+        let reply = page(&p, Method::POST, &path, &idf, &form).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{name}");
+        // Bad input: French 400; forged form: 403.
+        let (na, csrf) = p.session("ars_na").await;
+        for (form, expected) in [
+            (
+                format!("_csrf={csrf}&decision=peut-etre&commentaire=vu"),
+                "conforme",
+            ),
+            (
+                format!("_csrf={csrf}&decision=conforme&commentaire="),
+                "commentaire",
+            ),
+        ] {
+            let reply = page(&p, Method::POST, &path, &na, &form).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name} {form}");
+            assert!(
+                text(&reply).to_lowercase().contains(expected),
+                "{name}: {}",
+                text(&reply)
+            );
+        }
+        let forged = page(
+            &p,
+            Method::POST,
+            &path,
+            &na,
+            "_csrf=faux&decision=conforme&commentaire=vu",
+        )
+        .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{name}");
+        // The ARS agent of the region records it.
+        let form = format!(
+            "_csrf={csrf}&decision=non-conforme&commentaire=Chiffres+illisibles&version={}",
+            p.version_a
+        );
+        let reply = page(&p, Method::POST, &path, &na, &form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "{name}: {}",
+            text(&reply)
+        );
+        let state = carnet_collect::proofs::get(p.db(), p.proof_a)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            state.status().label(),
+            "vérifiée manuellement : non conforme"
+        );
+        let last = state.reviews.last().unwrap();
+        assert_eq!(last.reviewer, "Compte ars_na", "{name}");
+        let (cnsa, _) = p.session("cnsa").await;
+        let html = text(&page(&p, Method::GET, &version, &cnsa, "").await);
+        assert!(
+            html.contains("vérifiée manuellement : non conforme"),
+            "{name}"
+        );
+        assert!(!html.contains(&path), "{name}: no form once reviewed");
+        let entries = audited(
+            p.db(),
+            &format!("collecte/preuve/{}/verification", p.proof_a),
+        )
+        .await;
+        assert_eq!(entries.len(), 1, "{name} {entries:?}");
+    }
+}

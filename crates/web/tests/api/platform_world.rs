@@ -112,6 +112,9 @@ pub fn good_b() -> Vec<u8> {
     workbook("5001", SIRET_B, &[(paris(0), 20, 25, 10)])
 }
 
+/// The bytes of the world's proof (a PDF header, no signature).
+pub const PROOF_PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+
 pub const PROJECTS_HEADER: &str = "reference_galis;libelle;siret_porteur;annee_appel;regles;nature;\
 petit_organisme;guichet;finess;notifie_prevu;notifie_reel;demarre_prevu;demarre_reel;\
 parametrage_finalise_prevu;parametrage_finalise_reel;fin_va_prevu;fin_va_reel;fin_vsr_prevu;\
@@ -128,6 +131,8 @@ pub struct Platform {
     /// The accepted version of project 4107 and of project 5001.
     pub version_a: i64,
     pub version_b: i64,
+    /// A proof of project 4107 for May 2024 (not signed: to review or invalid).
+    pub proof_a: i64,
 }
 
 impl Platform {
@@ -227,6 +232,7 @@ pub async fn platform(test: TestDb) -> Platform {
         users,
         version_a: 0,
         version_b: 0,
+        proof_a: 0,
     };
     let a = declare(&p, "porteur_a", good_a()).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.message());
@@ -234,6 +240,24 @@ pub async fn platform(test: TestDb) -> Platform {
     let b = declare(&p, "porteur_b", good_b()).await;
     assert_eq!(b.status, StatusCode::CREATED, "{}", b.message());
     p.version_b = b.json()["version"]["id"].as_i64().unwrap();
+    let finess = Finess::parse(&gironde(0)).unwrap();
+    let attachment = carnet_collect::proofs::Attachment {
+        galis: "4107",
+        finess: &finess,
+        period: carnet_collect::Period {
+            start: jiff::civil::date(2024, 5, 1),
+            end: jiff::civil::date(2024, 5, 31),
+        },
+        file_name: "attestation-mai.pdf",
+        bytes: PROOF_PDF,
+        by: "porteur_a",
+        at: clock(),
+    };
+    p.proof_a = carnet_collect::proofs::attach(p.db(), &attachment, &[], 10)
+        .await
+        .unwrap()
+        .proof
+        .id;
     p
 }
 
@@ -312,6 +336,12 @@ pub fn role_of(name: &str) -> Option<PlatformRole> {
 /// A concrete path for a route, inside the scope of accounts of project 4107
 /// (porteur A, ARS Nouvelle-Aquitaine, CNSA, auditeur).
 pub fn concrete(path: &str, p: &Platform) -> String {
+    if path.starts_with("/plateforme/preuves/{id}/") {
+        return path.replace("{id}", &p.proof_a.to_string());
+    }
+    if path == "/plateforme/flash" {
+        return "/plateforme/flash?region=75&mois=2024-05".to_owned();
+    }
     path.replace("{galis}", "4107")
         .replace("{id}", &p.version_a.to_string())
         .replace("{code}", "75")
