@@ -51,8 +51,9 @@ pub async fn around(request: Request, next: Next) -> Response {
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
-    // A page may bring its own, stricter policy (the flash report allows
-    // its inline style sheet by hash); otherwise the surface's.
+    // A page may bring its own policy, as strict as the pages' one but for
+    // what it names (the flash report allows its one inline style sheet by
+    // its hash); otherwise the surface's. The API always gets its own.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) || api {
         let csp = if api { API_CSP } else { PAGES_CSP };
         headers.insert(
