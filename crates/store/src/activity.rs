@@ -1949,6 +1949,14 @@ pub(crate) async fn rebuild_establishment(
 }
 
 impl Db {
+    /// The time zone of an establishment if this process already read it.
+    pub(crate) fn known_time_zone(&self, id: EstablishmentId) -> Option<jiff::tz::TimeZone> {
+        self.time_zones
+            .read()
+            .ok()
+            .and_then(|m| m.get(&id.0).cloned())
+    }
+
     /// An establishment's time zone, cached: it never changes once created.
     pub(crate) async fn time_zone(
         &self,
@@ -1957,12 +1965,7 @@ impl Db {
     ) -> Result<jiff::tz::TimeZone> {
         // Parsed once: looking a zone up in the database on every note costs
         // more than the note's own statements.
-        if let Some(tz) = self
-            .time_zones
-            .read()
-            .ok()
-            .and_then(|m| m.get(&id.0).cloned())
-        {
+        if let Some(tz) = self.known_time_zone(id) {
             return Ok(tz);
         }
         let e = establishment(conn, id).await?;

@@ -231,11 +231,12 @@ impl Db {
         };
         // The index marks, known before the insert, let the record's
         // statements go in three sends (`activity::fused`).
+        // Only a time zone already known: reading it here would put a read
+        // before the insert in SQLite's plain `BEGIN` (`begin_insert`). The
+        // plain path below learns it for the next writes.
         let fused = match fast && self.activity_writes {
             true => self
-                .time_zone(&mut tx, record.establishment())
-                .await
-                .ok()
+                .known_time_zone(record.establishment())
                 .and_then(|tz| activity::PersonMarks::of(&record, &tz)),
             false => None,
         };
