@@ -217,23 +217,7 @@ pub async fn enforce(
     tracing::Span::current().record("user_id", principal.user.id.0);
     if !need.allows(principal.role(), &principal.matrix) {
         let message = need.refusal(principal.role());
-        // The refusal is part of the access log, person unknown at this level.
-        let resource = format!("refus {}", parts.uri.path());
-        let audited = state
-            .db
-            .audit(
-                &principal.ctx,
-                principal.scope.organisation,
-                AuditAction::Read,
-                None,
-                &resource,
-                Outcome::Refused,
-            )
-            .await;
-        if let Err(e) = audited {
-            return refusal_response(surface, e.into(), &parts);
-        }
-        return refusal_response(surface, ApiError::Forbidden(message), &parts);
+        return forbidden(&state, &principal, surface, &parts, message).await;
     }
     if surface == Surface::Pages
         && parts.method != axum::http::Method::GET
@@ -247,6 +231,33 @@ pub async fn enforce(
     }
     parts.extensions.insert(principal);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// A 403 for a caller whose role may not use the route, written to the
+/// access log first (person unknown at this level).
+pub(crate) async fn forbidden(
+    state: &AppState,
+    principal: &Principal,
+    surface: Surface,
+    parts: &Parts,
+    message: String,
+) -> Response {
+    let resource = format!("refus {}", parts.uri.path());
+    let audited = state
+        .db
+        .audit(
+            &principal.ctx,
+            principal.scope.organisation,
+            AuditAction::Read,
+            None,
+            &resource,
+            Outcome::Refused,
+        )
+        .await;
+    if let Err(e) = audited {
+        return refusal_response(surface, e.into(), parts);
+    }
+    refusal_response(surface, ApiError::Forbidden(message), parts)
 }
 
 pub(crate) fn unauthenticated(surface: Surface, parts: &Parts) -> Response {

@@ -217,22 +217,7 @@ pub async fn enforce(
     };
     let role = account.as_ref().map(Account::role);
     if !need.allows(role) {
-        let resource = format!("refus {}", parts.uri.path());
-        let audited = state
-            .db
-            .audit(
-                &principal.ctx,
-                principal.scope.organisation,
-                AuditAction::Read,
-                None,
-                &resource,
-                Outcome::Refused,
-            )
-            .await;
-        if let Err(e) = audited {
-            return access::refusal_response(surface, e.into(), &parts);
-        }
-        return access::refusal_response(surface, ApiError::Forbidden(need.refusal(role)), &parts);
+        return access::forbidden(&state, &principal, surface, &parts, need.refusal(role)).await;
     }
     if surface == Surface::Pages
         && parts.method != axum::http::Method::GET
