@@ -1,5 +1,6 @@
 // The collection platform (carnet platform serve) in Chromium: a porteur
-// uploads a good and a bad workbook and reads the French report; the ARS
+// uploads a good and a bad workbook and reads the French report, attaches a
+// proof that an ARS agent then reviews; the ARS
 // agent's dashboard shows its chart; axe-core finds no serious or critical
 // violation on the platform's pages. The server is at $CARNET_PLATFORM_URL,
 // on the demo database of tests/browser/run.sh (carnet demo seeds the
@@ -78,6 +79,45 @@ test('porteur : un fichier correct est accepté, un fichier fautif refusé avec 
   assert.match(versions, /Version 2/);
   assert.match(versions, /remplacée/);
   await page.context().close();
+});
+
+test("porteur : une preuve jointe à la version en vigueur est contrôlée, l'ARS la vérifie", async (t) => {
+  const page = await platformPage('porteur', { bypassCSP: true });
+  await visit(page, '/plateforme/projets/4107');
+  await page
+    .locator('tr', { hasText: 'en vigueur' })
+    .first()
+    .getByRole('link', { name: /^Version \d+$/ })
+    .click();
+  await page.waitForLoadState('load');
+  await check(t, page, 'plateforme-version-preuve');
+  await page.getByLabel('ESSMS', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel(/Fichier de la preuve/).setInputFiles({
+    name: 'attestation-mai.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n%%EOF\n'),
+  });
+  await page.getByRole('button', { name: 'Joindre et contrôler' }).click();
+  await page.waitForLoadState('load');
+  const heading = await page.locator('#preuve-jointe').innerText();
+  assert.match(heading, /attestation-mai\.pdf/);
+  assert.match(await page.locator('#verdict-preuve').innerText(), /à vérifier manuellement/);
+  await screenshot(page, 'plateforme-preuve-jointe');
+  const id = heading.match(/Preuve n° (\d+)/)[1];
+  const version = new URL(page.url()).pathname;
+  await page.context().close();
+
+  // The ARS agent of the region records the manual review on the same page.
+  const ars = await platformPage('ars');
+  await visit(ars, version);
+  const form = ars.getByRole('form', { name: `Vérification manuelle de la preuve ${id}` });
+  await form.getByLabel('conforme', { exact: true }).check();
+  await form.getByLabel('Commentaire').fill('FINESS, période et DUI actifs lus sur l\'attestation');
+  await form.getByRole('button', { name: 'Enregistrer la vérification' }).click();
+  await ars.waitForLoadState('load');
+  const row = ars.locator('tr', { has: ars.locator('th', { hasText: new RegExp(`^${id}$`) }) });
+  assert.match(await row.innerText(), /vérifiée manuellement : conforme/);
+  await ars.context().close();
 });
 
 test("agent d'ARS : le tableau de bord de sa région montre le graphique", async () => {

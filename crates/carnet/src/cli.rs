@@ -136,6 +136,8 @@ pub enum PlatformCommand {
         /// Cookie de session « Secure » : à activer quand la plateforme est servie en HTTPS
         #[arg(long)]
         secure_cookies: bool,
+        #[command(flatten)]
+        trust: crate::collect_proofs_cmd::TrustArg,
     },
     /// Crée un compte de la plateforme (porteur, agent d'ARS, agent de la CNSA ou auditeur)
     Account {
@@ -172,6 +174,8 @@ pub enum PlatformCommand {
         /// Crée les données sans démarrer la plateforme
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        trust: crate::collect_proofs_cmd::TrustArg,
     },
 }
 

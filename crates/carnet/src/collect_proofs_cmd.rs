@@ -120,7 +120,7 @@ fn parse_day(option: &str, text: &str) -> anyhow::Result<Date> {
 
 /// Reads the trust anchors; a missing or unreadable file is an error, never
 /// silently skipped.
-fn anchors(trust: &TrustArg) -> anyhow::Result<Vec<carnet_reports::Certificate>> {
+pub fn anchors(trust: &TrustArg) -> anyhow::Result<Vec<carnet_reports::Certificate>> {
     let mut all = Vec::new();
     for path in trust.trust.iter().filter(|p| !p.as_os_str().is_empty()) {
         let pem = std::fs::read(path).with_context(|| {

@@ -99,6 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                  avec --platform-db",
             )?;
             crate::platform_demo::seed(&platform_db).await?;
+            crate::demo_link::link(&demo.db, &platform_db, today).await?;
             eprintln!(
                 "Plateforme de démonstration dans « {} ».",
                 redact(&platform_url)
@@ -112,7 +113,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             crate::serve::init_logs();
             let token = demo.token.clone();
-            let platform = carnet_web::AppState::new(platform_db);
+            let mut platform = carnet_web::AppState::new(platform_db);
+            // The demo platform trusts the demo organisation's CA: a proof
+            // signed on the demo DUI is checked valid when attached there.
+            platform.platform_trust = crate::proof_cmd::demo_trust_anchors(&db.db)?.into();
             let state = crate::serve::state(demo.db, None, false);
             let platform = crate::serve::run_platform(platform, &platform_addr, |local| {
                 crate::platform_demo::print_sign_in(Some(&format!("http://{local}/")));

@@ -13,6 +13,7 @@ mod collect_summary_cmd;
 mod commands;
 mod declarations_cmd;
 mod demo;
+mod demo_link;
 mod indicators_cmd;
 mod platform_cmd;
 mod platform_demo;

@@ -16,7 +16,9 @@ pub async fn run(command: PlatformCommand) -> anyhow::Result<ExitCode> {
             db,
             addr,
             secure_cookies,
+            trust,
         } => {
+            let anchors = crate::collect_proofs_cmd::anchors(&trust)?;
             let db = connect(&db.db).await?;
             carnet_collect::versions::migrate(&db)
                 .await
@@ -24,6 +26,7 @@ pub async fn run(command: PlatformCommand) -> anyhow::Result<ExitCode> {
             crate::serve::init_logs();
             let mut state = carnet_web::AppState::new(db);
             state.secure_cookies = secure_cookies;
+            state.platform_trust = anchors.into();
             crate::serve::run_platform(state, &addr, |local| {
                 eprintln!(
                     "Plateforme de collecte à l'écoute sur http://{local}/ (pages) et \
@@ -83,7 +86,13 @@ pub async fn run(command: PlatformCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        PlatformCommand::Demo { db, addr, no_serve } => {
+        PlatformCommand::Demo {
+            db,
+            addr,
+            no_serve,
+            trust,
+        } => {
+            let anchors = crate::collect_proofs_cmd::anchors(&trust)?;
             let db = connect(&db.db).await?;
             crate::platform_demo::seed(&db).await?;
             if no_serve {
@@ -91,7 +100,9 @@ pub async fn run(command: PlatformCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             crate::serve::init_logs();
-            crate::serve::run_platform(carnet_web::AppState::new(db), &addr, |local| {
+            let mut state = carnet_web::AppState::new(db);
+            state.platform_trust = anchors.into();
+            crate::serve::run_platform(state, &addr, |local| {
                 eprintln!();
                 eprintln!("Plateforme de collecte (démonstration) prête.");
                 crate::platform_demo::print_sign_in(Some(&format!("http://{local}/")));

@@ -120,17 +120,28 @@ pub fn print_sign_in(url: Option<&str>) {
         "    identifiants porteur (projet 4107), porteur-paris (projet 5001), ars (Nouvelle-Aquitaine),"
     );
     eprintln!(
-        "    ars-idf (Île-de-France), cnsa et auditeur ; mot de passe « {} ».",
+        "    ars-idf (Île-de-France), cnsa et auditeur ; avec « carnet demo », {} (l'organisme",
+        crate::demo_link::LOGIN
+    );
+    eprintln!(
+        "    du DUI, projet {}) ; mot de passe « {} ».",
+        crate::demo_link::GALIS,
         crate::demo::DEMO_PASSWORD
     );
 }
 
-const PROJECTS_HEADER: &str = "reference_galis;libelle;siret_porteur;annee_appel;regles;nature;\
+pub(crate) const PROJECTS_HEADER: &str = "reference_galis;libelle;siret_porteur;annee_appel;regles;nature;\
 petit_organisme;guichet;finess;notifie_prevu;notifie_reel;demarre_prevu;demarre_reel;\
 parametrage_finalise_prevu;parametrage_finalise_reel;fin_va_prevu;fin_va_reel;fin_vsr_prevu;\
 fin_vsr_reel;termine_prevu;termine_reel";
 
-fn project_line(galis: &str, label: &str, siret: &str, desk: &str, finess: &[String]) -> String {
+pub(crate) fn project_line(
+    galis: &str,
+    label: &str,
+    siret: &str,
+    desk: &str,
+    finess: &[String],
+) -> String {
     format!(
         "{galis};{label};{siret};2024;aap-2024;acquisition;non;{desk};{};;;;;;;;;;;;",
         finess.join(",")

@@ -63,6 +63,15 @@ pub fn ensure_demo_pki(db_url: &str, organisation: &Organisation) -> anyhow::Res
     Ok(())
 }
 
+/// The demo PKI's CA certificate, as the demo platform's trust anchor.
+pub fn demo_trust_anchors(db_url: &str) -> anyhow::Result<Vec<carnet_reports::Certificate>> {
+    let ca = pki_dir(db_url).join("ca.pem");
+    let pem = std::fs::read(&ca)
+        .with_context(|| format!("lecture de l'autorité de démonstration {}", ca.display()))?;
+    carnet_reports::certificates_from_pem(&pem)
+        .with_context(|| format!("certificat illisible dans {}", ca.display()))
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ProofArgs {
     #[command(flatten)]

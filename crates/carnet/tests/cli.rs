@@ -1288,3 +1288,62 @@ fn platform_accounts_are_created_with_their_scope_and_bad_ones_refused_in_french
         assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
     }
 }
+
+#[test]
+fn a_proof_signed_on_the_demo_dui_is_valid_on_the_demo_platform_where_its_month_is_declared() {
+    // `carnet demo` declared the DUI's last three complete months (August to
+    // October 2026) on the demo platform, as project 9001 of porteur-dui.
+    let platform = format!(
+        "sqlite://{}",
+        demo().dir.join("carnet-plateforme.db").display()
+    );
+    let projects = carnet(&["collect", "projects", "list", "--db", &platform]);
+    assert!(stdout(&projects).contains("9001"), "{}", text(&projects));
+    let report = json_report();
+    let finess = establishments(&report)[0]["finess"].as_str().unwrap();
+    let path = scratch("preuve-plateforme").join("preuve-octobre.pdf");
+    let out = on_demo(&[
+        "proof",
+        "--finess",
+        finess,
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+        "--declarant",
+        "Claire Martin, directrice",
+        "--representative",
+        "Paul Durand, président",
+        "--out",
+        s(&path),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let ca = demo().dir.join("carnet-pki/ca.pem");
+    let attach = |from: &str, to: &str| {
+        carnet(&[
+            "collect",
+            "proofs",
+            "attach",
+            "--db",
+            &platform,
+            "--galis",
+            "9001",
+            "--finess",
+            finess,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--trust",
+            s(&ca),
+            s(&path),
+        ])
+    };
+    let out = attach("2026-10-01", "2026-10-31");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(stdout(&out).contains("valide"), "{}", text(&out));
+    // Attached to September instead: the period differs, invalid.
+    let out = attach("2026-09-01", "2026-09-30");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(stdout(&out).contains("période"), "{}", text(&out));
+}

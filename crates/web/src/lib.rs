@@ -51,6 +51,10 @@ pub struct AppState {
     /// The organisation's PKCS#12 and its password, to sign proofs from the
     /// dashboard; `None`: the proof button explains how to configure it.
     pub signing: Option<Arc<Signing>>,
+    /// The collection platform's trust anchors (CA certificates): a proof
+    /// attached on the platform is valid only when its signature chains to
+    /// one of them. Empty: every Carnet proof goes to manual review.
+    pub platform_trust: Arc<[carnet_reports::Certificate]>,
     /// Rights matrices by organisation, read once and replaced when an
     /// administrator saves one (this process is the only writer).
     matrices: Arc<RwLock<HashMap<OrganisationId, Arc<Matrix>>>>,
@@ -71,6 +75,7 @@ impl AppState {
             clock: system_clock,
             secure_cookies: false,
             signing: None,
+            platform_trust: Arc::from(Vec::new()),
             matrices: Arc::default(),
         }
     }

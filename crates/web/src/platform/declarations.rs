@@ -10,10 +10,11 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::pages::{Chrome, CsrfForm, PageResult, day, paris, render, see_other, when};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use carnet_collect::accounts::PlatformRole;
 use carnet_collect::proofs;
 use carnet_collect::versions::{self, Version};
@@ -125,7 +126,7 @@ pub async fn project(
 }
 
 /// A version the caller may see, or 404 (as for an id that is not a number).
-async fn visible_version(
+pub(super) async fn visible_version(
     state: &AppState,
     who: &PlatformPrincipal,
     id: &str,
@@ -188,6 +189,41 @@ struct VersionPage {
     proofs: Vec<ProofLine>,
     /// An ARS or CNSA agent: the review form of the proofs to check by hand.
     can_review: bool,
+    /// The porteur, on the version in force: the form to attach a proof,
+    /// for one of these establishments.
+    attach: Option<AttachForm>,
+    /// The proof just attached (`?preuve=N`), with its check.
+    attached: Option<AttachedView>,
+}
+
+/// The proof form of the version page.
+pub struct AttachForm {
+    pub establishments: Vec<EstablishmentOption>,
+    /// Why the last file was refused.
+    pub error: Option<String>,
+}
+
+pub struct EstablishmentOption {
+    pub finess: String,
+    pub name: String,
+}
+
+/// What the page says of a proof just attached.
+pub struct AttachedView {
+    pub id: i64,
+    pub finess: String,
+    pub file_name: String,
+    pub valid: bool,
+    pub status: String,
+    pub reasons: Vec<String>,
+    pub remarks: Vec<String>,
+}
+
+/// The query of the version page: `preuve`, the proof just attached.
+#[derive(Debug, Default, Deserialize)]
+pub struct VersionQuery {
+    #[serde(default)]
+    preuve: Option<String>,
 }
 
 /// One proof as the version page lists it.
@@ -207,8 +243,21 @@ pub async fn version(
     State(state): State<AppState>,
     who: PlatformPrincipal,
     Path(id): Path<String>,
+    query: Result<Query<VersionQuery>, QueryRejection>,
 ) -> PageResult {
     let version = visible_version(&state, &who, &id).await?;
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    Ok(version_response(&state, &who, version, query, None).await?)
+}
+
+/// The version page, with the proof just attached or why a file was refused.
+pub(super) async fn version_response(
+    state: &AppState,
+    who: &PlatformPrincipal,
+    version: Version,
+    query: VersionQuery,
+    attach_error: Option<String>,
+) -> Result<Response, ApiError> {
     let id = version.id;
     let siblings = versions::versions(&state.db, &version.galis, version.period).await?;
     let latest = siblings.last().map_or(version.id, |v| v.id);
@@ -220,8 +269,13 @@ pub async fn version(
         period: Some(version.period),
     };
     let tz = paris();
-    let proofs = proofs::list(&state.db, &filter)
-        .await?
+    let listed = proofs::list(&state.db, &filter).await?;
+    let attached = query
+        .preuve
+        .and_then(|p| p.parse::<i64>().ok())
+        .and_then(|p| listed.iter().find(|s| s.proof.id == p))
+        .map(attached_view);
+    let proofs = listed
         .iter()
         .map(|p| ProofLine {
             id: p.proof.id,
@@ -233,8 +287,19 @@ pub async fn version(
             reviewable: p.status() == proofs::Status::Checked(proofs::Outcome::ManualReview),
         })
         .collect();
+    let attach =
+        (who.role() == PlatformRole::Porteur && latest == version.id).then(|| AttachForm {
+            establishments: rows
+                .iter()
+                .map(|r| EstablishmentOption {
+                    finess: r.finess.to_string(),
+                    name: r.name.clone().unwrap_or_default(),
+                })
+                .collect(),
+            error: attach_error,
+        });
     who.audit(
-        &state,
+        state,
         AuditAction::Read,
         &format!("collecte/version/{id}"),
         Outcome::Ok,
@@ -242,7 +307,7 @@ pub async fn version(
     .await?;
     let page = VersionPage {
         chrome: chrome(
-            &who,
+            who,
             format!("Projet {} — version {}", version.galis, version.version),
             "/plateforme",
         ),
@@ -256,8 +321,23 @@ pub async fn version(
         rows: rows.iter().map(RowLine::from).collect(),
         proofs,
         can_review: REVIEWERS.contains(&who.role()),
+        attach,
+        attached,
     };
-    Ok(render(&page))
+    Ok(render(&page).into_response())
+}
+
+fn attached_view(state: &proofs::ProofState) -> AttachedView {
+    let check = state.latest_check();
+    AttachedView {
+        id: state.proof.id,
+        finess: state.proof.finess.to_string(),
+        file_name: state.proof.file_name.clone(),
+        valid: state.status() == proofs::Status::Checked(proofs::Outcome::Valid),
+        status: state.status().label(),
+        reasons: check.map(|c| c.reasons.clone()).unwrap_or_default(),
+        remarks: check.map(|c| c.remarks.clone()).unwrap_or_default(),
+    }
 }
 
 pub async fn file(

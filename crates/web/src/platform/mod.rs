@@ -11,6 +11,7 @@
 
 pub mod access;
 mod api;
+mod attach;
 mod dashboard;
 mod declarations;
 mod flash;
@@ -107,6 +108,12 @@ pub fn table() -> Vec<PlatformRoute> {
             get(declarations::file),
         ),
         page(
+            Post,
+            "/plateforme/versions/{id}/preuves",
+            Roles(SENDERS),
+            post(attach::from_page).layer(DefaultBodyLimit::max(attach::PROOF_BODY_LIMIT)),
+        ),
+        page(
             Get,
             "/plateforme/preuves/{id}/fichier",
             Roles(EVERYONE),
@@ -167,6 +174,13 @@ pub fn table() -> Vec<PlatformRoute> {
             need: Roles(SENDERS),
             surface: Surface::Api,
             handler: post(api::declare).layer(DefaultBodyLimit::max(WORKBOOK_BODY_LIMIT)),
+        },
+        PlatformRoute {
+            method: Post,
+            path: attach::PROOFS,
+            need: Roles(SENDERS),
+            surface: Surface::Api,
+            handler: post(attach::from_api).layer(DefaultBodyLimit::max(attach::PROOF_BODY_LIMIT)),
         },
         PlatformRoute {
             method: Get,

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of the platform's API, served by the platform at
-//! [`PATH`]. Written as JSON here (one endpoint): a test reads it back with
+//! [`PATH`]. Written as JSON here (two endpoints): a test reads it back with
 //! utoipa's types and checks it lists exactly the platform's API routes.
 
 use axum::Json;
@@ -79,6 +79,47 @@ pub fn document() -> Value {
                         "422": report("fichier refusé : erreurs du rapport (fichier_refuse), ou fichier illisible, endommagé ou hors limites (fichier_illisible)")
                     }
                 }
+            },
+            super::attach::PROOFS: {
+                "post": {
+                    "summary": "Joindre une preuve (PDF) pour un ESSMS et une période",
+                    "description": "Formulaire multipart : galis, finess, debut et fin (AAAA-MM-JJ, \
+                        la période déclarée) et fichier (le PDF, 20 Mo au plus). Le projet doit \
+                        être celui du porteur et l'ESSMS un établissement du projet au registre. \
+                        Une preuve signée par Carnet est contrôlée aussitôt (signature, chaîne de \
+                        certificats vers une autorité de confiance de la plateforme, FINESS, \
+                        période et DUI actifs comparés à la version en vigueur de la \
+                        déclaration) ; toute autre preuve est marquée à vérifier manuellement. \
+                        Réservé au rôle porteur.",
+                    "security": [{"jeton": []}, {"session": [], "csrf": []}],
+                    "requestBody": {
+                        "required": true,
+                        "content": {
+                            "multipart/form-data": {"schema": {
+                                "type": "object",
+                                "required": ["galis", "finess", "debut", "fin", "fichier"],
+                                "properties": {
+                                    "galis": {"type": "string", "description": "Référence GALIS du projet"},
+                                    "finess": {"type": "string", "description": "FINESS géographique de l'ESSMS"},
+                                    "debut": {"type": "string", "format": "date"},
+                                    "fin": {"type": "string", "format": "date"},
+                                    "fichier": {"type": "string", "contentMediaType": "application/pdf"}
+                                }
+                            }}
+                        }
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "preuve enregistrée et contrôlée (outcome : valide, invalide ou a-verifier-manuellement)",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PreuveJointe"}}}
+                        },
+                        "400": error("champ absent ou invalide (invalid_field, avec le champ), fichier absent (fichier_absent), fichier qui n'est pas un PDF ou vide (preuve_refusee), formulaire illisible (invalid_multipart)"),
+                        "401": error("ni jeton valide, ni session avec son jeton x-csrf-token"),
+                        "403": error("rôle autre que porteur (forbidden)"),
+                        "404": error("projet inconnu du porteur ou hors de son périmètre (not_found)"),
+                        "413": error("fichier de plus de 20 Mo (payload_too_large)")
+                    }
+                }
             }
         },
         "components": {
@@ -128,6 +169,30 @@ pub fn document() -> Value {
                         "file_sha256": {"type": "string"},
                         "report_sha256": {"type": "string"},
                         "retain_until": {"type": "string", "format": "date"}
+                    }
+                },
+                "PreuveJointe": {
+                    "type": "object",
+                    "required": ["message", "outcome", "reasons", "remarks", "proof"],
+                    "properties": {
+                        "message": {"type": "string"},
+                        "outcome": {"type": "string", "enum": ["valide", "invalide", "a-verifier-manuellement"]},
+                        "reasons": {"type": "array", "items": {"type": "string"}, "description": "pourquoi invalide ou à vérifier, en français"},
+                        "remarks": {"type": "array", "items": {"type": "string"}, "description": "autres chiffres qui diffèrent de la déclaration"},
+                        "proof": {"type": "object", "properties": {
+                            "id": {"type": "integer", "format": "int64"},
+                            "galis": {"type": "string"},
+                            "finess": {"type": "string"},
+                            "period": {"type": "object", "properties": {
+                                "start": {"type": "string", "format": "date"},
+                                "end": {"type": "string", "format": "date"}
+                            }},
+                            "file_name": {"type": "string"},
+                            "file_sha256": {"type": "string"},
+                            "attached_by": {"type": "string"},
+                            "attached_at": {"type": "string", "format": "date-time"},
+                            "retain_until": {"type": "string", "format": "date"}
+                        }}
                     }
                 },
                 "RapportDeDepot": {

@@ -22,7 +22,7 @@ use carnet_collect::{Declaration, Limits, Severity};
 use carnet_store::{AuditAction, Outcome};
 
 /// Ten years, for the EU audit (SPEC.md §4.3), as `carnet collect ingest`.
-const RETENTION_YEARS: i16 = 10;
+pub(super) const RETENTION_YEARS: i16 = 10;
 
 /// Checks and, when it has no error and is the porteur's, stores a workbook.
 pub(super) async fn receive(

@@ -451,7 +451,7 @@ async fn the_platform_openapi_document_lists_exactly_its_api_routes() {
 }
 
 /// `(action, resource, outcome)` of every audit entry whose resource starts with `prefix`.
-async fn audited(db: &Db, prefix: &str) -> Vec<(String, String, String)> {
+pub async fn audited(db: &Db, prefix: &str) -> Vec<(String, String, String)> {
     use sqlx::Row as _;
     sqlx::query("SELECT action, resource, outcome FROM audit_entries ORDER BY id")
         .fetch_all(db.pool())
