@@ -132,6 +132,10 @@ test("agent d'ARS : le tableau de bord de sa région montre le graphique", async
     return img.naturalWidth;
   });
   assert.ok(width > 0, 'le graphique SVG est chargé');
+  // The last twelve months by default: those of the demo DUI's project (9001,
+  // declared by carnet demo up to last month); 2024's on asking for them.
+  assert.match(await page.locator('#indicateurs').innerText(), /\b20\d\d\b/);
+  await visit(page, '/plateforme/tableau-de-bord/regions/75?du=2024-03&au=2024-05');
   assert.match(await page.locator('#indicateurs').innerText(), /mai 2024/);
   // Another region's project is out of reach, even by its address.
   await visit(page, '/plateforme/projets/5001', 404);

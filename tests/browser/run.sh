@@ -83,7 +83,7 @@ server_pid=$!
 # its own, beside the DUI's).
 platform_port=$(free_port)
 platform_url="http://127.0.0.1:$platform_port"
-NO_COLOR=1 "$bin" platform serve --db "sqlite://$work/d-plateforme.db" --addr "127.0.0.1:$platform_port" 2>"$work/platform.log" >&2 &
+NO_COLOR=1 "$bin" platform serve --db "sqlite://$work/d-plateforme.db" --addr "127.0.0.1:$platform_port" --trust "$work/carnet-pki/ca.pem" 2>"$work/platform.log" >&2 &
 platform_pid=$!
 
 # Wait until a server answers its sign-in page (60 s at most, less if it dies).
