@@ -24,5 +24,7 @@ mod openapi;
 mod pages;
 #[path = "api/platform.rs"]
 mod platform;
+#[path = "api/platform_registry.rs"]
+mod platform_registry;
 #[path = "api/platform_world.rs"]
 mod platform_world;
