@@ -233,16 +233,21 @@ pub async fn ensure_platform_organisation(
 }
 
 /// Creates a platform account: a sign-in account of the platform's
-/// organisation and its platform role. A login already taken is refused
-/// with a French message (`StoreError::Conflict`).
+/// organisation and its platform role, in one transaction (a failure of the
+/// second row leaves no login without a platform role). A login already
+/// taken is refused with a French message (`StoreError::Conflict`).
 pub async fn create(
     db: &Db,
     ctx: &WriteCtx,
     account: NewAccount,
 ) -> Result<(User, Account), ArchiveError> {
+    // Its own transactions, before: an organisation without any account is
+    // harmless, and found again by the next call.
     let organisation = ensure_platform_organisation(db, ctx).await?;
+    let mut tx = db.begin_write().await?;
     let user = db
-        .create_user(
+        .create_user_in(
+            &mut tx,
             ctx,
             NewUser {
                 organisation_id: organisation,
@@ -271,9 +276,69 @@ pub async fn create(
     .bind(created.role().code())
     .bind(siret)
     .bind(region)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok((user, created))
+}
+
+/// A platform account as the accounts page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub login: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub account: Account,
+}
+
+fn reach_of(
+    user_id: i64,
+    role: &str,
+    siret: Option<String>,
+    region: Option<String>,
+) -> Result<Reach, ArchiveError> {
+    Ok(match (PlatformRole::from_code(role), siret, region) {
+        (Some(PlatformRole::Porteur), Some(s), _) => {
+            Reach::Porteur(Siret::parse(&s).map_err(corrupt)?)
+        }
+        (Some(PlatformRole::Ars), _, Some(code)) => Reach::Region(
+            regions::by_code(&code).ok_or_else(|| corrupt(format!("région « {code} »")))?,
+        ),
+        (Some(PlatformRole::Cnsa), _, _) => Reach::Nation,
+        (Some(PlatformRole::Auditeur), _, _) => Reach::Audit,
+        _ => return Err(corrupt(format!("compte de plateforme {user_id}"))),
+    })
+}
+
+/// Every platform account, by login.
+pub async fn list(db: &Db) -> Result<Vec<Listed>, ArchiveError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.login, u.display_name, u.disabled, c.role, c.siret, c.region \
+         FROM collect_accounts c JOIN users u ON u.id = c.user_id ORDER BY u.login",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let user_id: i64 = row.try_get("id")?;
+            let role: String = row.try_get("role")?;
+            let disabled: i64 = row.try_get("disabled")?;
+            Ok(Listed {
+                login: row.try_get("login")?,
+                display_name: row.try_get("display_name")?,
+                disabled: disabled != 0,
+                account: Account {
+                    user_id,
+                    reach: reach_of(
+                        user_id,
+                        &role,
+                        row.try_get("siret")?,
+                        row.try_get("region")?,
+                    )?,
+                },
+            })
+        })
+        .collect()
 }
 
 /// The platform account of a sign-in account, if it has one.
@@ -286,19 +351,12 @@ pub async fn account(db: &Db, user_id: i64) -> Result<Option<Account>, ArchiveEr
         return Ok(None);
     };
     let role: String = row.try_get("role")?;
-    let siret: Option<String> = row.try_get("siret")?;
-    let region: Option<String> = row.try_get("region")?;
-    let reach = match (PlatformRole::from_code(&role), siret, region) {
-        (Some(PlatformRole::Porteur), Some(s), _) => {
-            Reach::Porteur(Siret::parse(&s).map_err(corrupt)?)
-        }
-        (Some(PlatformRole::Ars), _, Some(code)) => Reach::Region(
-            regions::by_code(&code).ok_or_else(|| corrupt(format!("région « {code} »")))?,
-        ),
-        (Some(PlatformRole::Cnsa), _, _) => Reach::Nation,
-        (Some(PlatformRole::Auditeur), _, _) => Reach::Audit,
-        _ => return Err(corrupt(format!("compte de plateforme {user_id}"))),
-    };
+    let reach = reach_of(
+        user_id,
+        &role,
+        row.try_get("siret")?,
+        row.try_get("region")?,
+    )?;
     Ok(Some(Account { user_id, reach }))
 }
 

@@ -71,15 +71,30 @@ pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
 
 impl Db {
     pub async fn create_user(&self, ctx: &WriteCtx, user: NewUser) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let created = self.create_user_in(&mut tx, ctx, user).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// [`Db::create_user`] inside the caller's write transaction (from
+    /// [`Db::begin_write`]), for a crate that writes its own row for the new
+    /// account (the collection platform's role): both are committed, or
+    /// neither, and a failure never leaves a login without that row.
+    pub async fn create_user_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        ctx: &WriteCtx,
+        user: NewUser,
+    ) -> Result<User> {
         if user.login.trim().is_empty() {
             return Err(StoreError::Conflict(
                 "l'identifiant de connexion est obligatoire".into(),
             ));
         }
-        let mut tx = self.begin_write().await?;
         let taken = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE login = $1")
             .bind(user.login.clone())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         if taken.int("n")? > 0 {
             return Err(StoreError::Conflict(format!(
@@ -98,11 +113,11 @@ impl Db {
         .bind(user.professional_id.map(|p| p.0))
         .bind(json(&user.establishment_ids))
         .bind(user.password_hash.clone())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let id = UserId(row.int("id")?);
         self.audit_in(
-            &mut tx,
+            tx,
             ctx,
             user.organisation_id,
             AuditAction::Create,
@@ -110,7 +125,6 @@ impl Db {
             &format!("user/{id}"),
         )
         .await?;
-        tx.commit().await?;
         Ok(User {
             id,
             organisation_id: user.organisation_id,

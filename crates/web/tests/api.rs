@@ -26,5 +26,7 @@ mod pages;
 mod platform;
 #[path = "api/platform_proofs.rs"]
 mod platform_proofs;
+#[path = "api/platform_registry.rs"]
+mod platform_registry;
 #[path = "api/platform_world.rs"]
 mod platform_world;

@@ -155,17 +155,24 @@ impl Line<'_> {
         if text.is_empty() {
             return None;
         }
-        let parsed = match text.split('/').collect::<Vec<_>>().as_slice() {
-            [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}").parse::<Date>().ok(),
-            _ => text.parse::<Date>().ok(),
-        };
+        let parsed = parse_date(&text);
         if parsed.is_none() {
-            self.error(
-                column,
-                "date invalide : attendue au format AAAA-MM-JJ ou JJ/MM/AAAA, et réelle",
-            );
+            self.error(column, DATE_RULE);
         }
         parsed
+    }
+}
+
+/// What a date of the registry must look like, in French.
+pub const DATE_RULE: &str =
+    "date invalide : attendue au format AAAA-MM-JJ ou JJ/MM/AAAA, et réelle";
+
+/// A date as the registry accepts it: `AAAA-MM-JJ` or `JJ/MM/AAAA`, and real.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let text = text.trim();
+    match text.split('/').collect::<Vec<_>>().as_slice() {
+        [d, m, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}").parse::<Date>().ok(),
+        _ => text.parse::<Date>().ok(),
     }
 }
 
@@ -295,6 +302,12 @@ fn finess_list(line: &mut Line<'_>) -> Option<BTreeSet<Finess>> {
 
 /// Reads the whole file. Either every project, or every problem.
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Project>, Vec<CsvError>> {
+    parse_csv_numbered(bytes).map(|lines| lines.into_iter().map(|(_, p)| p).collect())
+}
+
+/// As [`parse_csv`], each project with the line of the file it was read on
+/// (for the checks that come after parsing, such as an ARS agent's region).
+pub fn parse_csv_numbered(bytes: &[u8]) -> Result<Vec<(usize, Project)>, Vec<CsvError>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         vec![CsvError {
             line: bytes[..e.valid_up_to()]
@@ -386,7 +399,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Project>, Vec<CsvError>> {
             seen.insert(galis, *number);
         }
         if let Some(project) = parse_line(&mut line) {
-            projects.push(project);
+            projects.push((*number, project));
         }
     }
     if lines.is_empty() {

@@ -19,8 +19,8 @@ use jiff::civil::Date;
 use crate::ProjectRef;
 use crate::regions::Region;
 
-pub use csv::{CsvError, parse_csv};
-pub use store::{ImportSummary, import, list, registry};
+pub use csv::{CsvError, DATE_RULE, parse_csv, parse_csv_numbered, parse_date};
+pub use store::{ImportSummary, MilestoneError, import, list, record_actual, registry};
 
 /// Acquisition of a new DUI, or upgrade to a Ségur-referenced version
 /// (SPEC.md §6: the amounts differ).
@@ -131,7 +131,7 @@ impl Milestone {
         }
     }
 
-    fn from_code(code: &str) -> Option<Self> {
+    pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.code() == code)
     }
 }

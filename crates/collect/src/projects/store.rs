@@ -110,6 +110,71 @@ pub async fn import(
     Ok(summary)
 }
 
+/// Why an actual milestone date was not recorded, in French.
+#[derive(Debug, thiserror::Error)]
+pub enum MilestoneError {
+    #[error("le projet {0} n'est pas au registre des projets")]
+    UnknownProject(String),
+    #[error(
+        "jalon « {0} » inconnu : attendu notifie, demarre, parametrage_finalise, fin_va, fin_vsr ou termine"
+    )]
+    UnknownMilestone(String),
+    #[error("date « {0} » : {rule}", rule = super::DATE_RULE)]
+    BadDate(String),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+impl From<sqlx::Error> for MilestoneError {
+    fn from(e: sqlx::Error) -> Self {
+        MilestoneError::Archive(e.into())
+    }
+}
+
+/// Records the actual date of one milestone of a project (a date entered on a
+/// page, without a whole CSV): the milestone's planned date is kept, the
+/// project's `updated_at_us` / `updated_by` say who and when. One transaction.
+/// `milestone` is a code (`notifie`, …) and `date` is `AAAA-MM-JJ` or
+/// `JJ/MM/AAAA`, as in the CSV.
+pub async fn record_actual(
+    db: &Db,
+    galis: &str,
+    milestone: &str,
+    date: &str,
+    by: &str,
+    at: Timestamp,
+) -> Result<(Milestone, jiff::civil::Date), MilestoneError> {
+    let milestone = Milestone::from_code(milestone.trim())
+        .ok_or_else(|| MilestoneError::UnknownMilestone(milestone.trim().to_owned()))?;
+    let day =
+        super::parse_date(date).ok_or_else(|| MilestoneError::BadDate(date.trim().to_owned()))?;
+    let mut tx = db.begin_write().await.map_err(ArchiveError::from)?;
+    let touched = sqlx::query(
+        "UPDATE collect_projects SET updated_at_us = $1, updated_by = $2 WHERE galis = $3",
+    )
+    .bind(at.as_microsecond())
+    .bind(by.to_owned())
+    .bind(galis.to_owned())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if touched == 0 {
+        return Err(MilestoneError::UnknownProject(galis.to_owned()));
+    }
+    sqlx::query(
+        "INSERT INTO collect_project_milestones (galis, milestone, planned, actual) \
+         VALUES ($1, $2, NULL, $3) \
+         ON CONFLICT (galis, milestone) DO UPDATE SET actual = excluded.actual",
+    )
+    .bind(galis.to_owned())
+    .bind(milestone.code())
+    .bind(day.to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((milestone, day))
+}
+
 /// The establishments of every project, by GALIS.
 async fn establishments(db: &Db) -> Result<HashMap<String, BTreeSet<Finess>>, ArchiveError> {
     let mut out: HashMap<String, BTreeSet<Finess>> = HashMap::new();

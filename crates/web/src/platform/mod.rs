@@ -10,6 +10,7 @@
 //! [`access`]. Handlers parse, authorise, call `carnet_collect`, render.
 
 pub mod access;
+mod admin_accounts;
 mod api;
 mod attach;
 mod dashboard;
@@ -17,6 +18,7 @@ mod declarations;
 mod flash;
 mod home;
 mod openapi;
+mod registry;
 mod upload;
 
 use crate::access::Surface;
@@ -124,6 +126,31 @@ pub fn table() -> Vec<PlatformRoute> {
             "/plateforme/preuves/{id}/verification",
             Roles(declarations::REVIEWERS),
             post(declarations::review),
+        ),
+        page(Get, registry::PATH, Roles(EVERYONE), get(registry::show)),
+        page(
+            Post,
+            "/plateforme/registre/import",
+            Roles(registry::EDITORS),
+            post(registry::import).layer(DefaultBodyLimit::max(registry::IMPORT_BODY_LIMIT)),
+        ),
+        page(
+            Post,
+            "/plateforme/registre/{galis}/jalon",
+            Roles(registry::EDITORS),
+            post(registry::milestone),
+        ),
+        page(
+            Get,
+            admin_accounts::PATH,
+            Roles(admin_accounts::ADMINS),
+            get(admin_accounts::show),
+        ),
+        page(
+            Post,
+            admin_accounts::PATH,
+            Roles(admin_accounts::ADMINS),
+            post(admin_accounts::create),
         ),
         page(Get, flash::PATH, Roles(CHECKERS), get(flash::show)),
         page(
@@ -271,6 +298,10 @@ pub(crate) fn chrome(
         nav.push(("/plateforme/depot", "Déposer un fichier"));
     } else {
         nav.push(("/plateforme/tableau-de-bord", "Tableau de bord"));
+    }
+    nav.push((registry::PATH, "Registre"));
+    if who.role() == PlatformRole::Cnsa {
+        nav.push((admin_accounts::PATH, "Comptes"));
     }
     let nav = nav
         .into_iter()
