@@ -270,6 +270,10 @@ impl Pages {
 
     fn table(&mut self, table: &SizedTable) {
         let width: f32 = table.widths.iter().sum();
+        if width <= 0.0 {
+            // No column: nothing to draw, and a rule must have a length.
+            return;
+        }
         let first = table.rows.first().map_or(0.0, SizedRow::height);
         let mut top = if self.at_top() {
             MARGIN
