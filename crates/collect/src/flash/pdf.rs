@@ -13,7 +13,8 @@ pub fn document(flash: &Flash) -> TextDocument {
     let mut blocks = vec![
         Block::Line(Line {
             text: title(flash),
-            size: 15.0,
+            // Most regions and months fit on one line; a long name wraps.
+            size: 13.5,
             space_before: 0.0,
         }),
         Block::Line(Line {
