@@ -1133,7 +1133,7 @@ fn collect_proofs_and_flash_from_the_command_line() {
             title: "Capture".to_owned(),
             author: "Porteur".to_owned(),
             produced_at: "2024-06-02T08:00:00Z".parse().unwrap(),
-            lines: Vec::new(),
+            blocks: Vec::new(),
         })
         .unwrap(),
     )

@@ -1,5 +1,6 @@
 //! Carnet reports: the CNSA collection workbook, the signed PDF/A proof, and
-//! plain printable documents (the platform's monthly flash report).
+//! plain printable documents of headings, paragraphs and tables (the
+//! platform's monthly flash report).
 //!
 //! This crate owns the files Carnet hands to the outside for the ESMS numérique
 //! programme (SPEC.md §4.1 and §4.2): it renders them from plain data given by the
@@ -16,6 +17,7 @@ mod pdftext;
 mod pki;
 mod proof;
 mod sign;
+mod table;
 mod verify;
 mod workbook;
 
@@ -23,13 +25,14 @@ pub use chart::{ChartMonth, RATE_SERIES, monthly_chart_svg};
 pub use data::{
     PROOF_FORMAT, ProofData, ProofFigures, ProofFileEntry, ProofRates, WorkbookRow, proof_file_name,
 };
-pub use document::{TextDocument, text_document_pdf};
+pub use document::{Block, TextDocument, text_document_pdf};
 pub use error::{Error, Result};
 pub use pki::{DemoPki, DemoPkiFiles, certificate_pem, certificates_from_pem, generate_demo_pki};
 pub use proof::{
     ATTACHMENT_NAME, Line, SIGNATURE_CAPTION, french_date, french_instant, visible_lines,
 };
 pub use sign::{SigningIdentity, signed_proof};
+pub use table::{Align, Column, Table, Width};
 pub use verify::{Check, CheckKind, VerifyReport, label as check_label, verify};
 pub use workbook::{
     MEASURE_HEADERS, PROOF_HEADERS, SHEET_INSTRUCTIONS, SHEET_MEASURES, SHEET_PROOFS,

@@ -248,7 +248,7 @@ pub fn french_instant(at: Timestamp) -> String {
 
 /// Width of `text` in points at `size`, shaped with the bundled font (as krilla
 /// shapes it); falls back to an average advance if the font cannot be parsed.
-fn text_width(text: &str, size: f32) -> f32 {
+pub(crate) fn text_width(text: &str, size: f32) -> f32 {
     static FACE: std::sync::OnceLock<Option<rustybuzz::Face<'static>>> = std::sync::OnceLock::new();
     let Some(face) = FACE.get_or_init(|| rustybuzz::Face::from_slice(FONT, 0)) else {
         #[allow(clippy::cast_precision_loss, reason = "a short line's length")]
@@ -270,7 +270,11 @@ fn text_width(text: &str, size: f32) -> f32 {
 
 /// Greedy word wrap on the shaped width; a word wider than a line is cut.
 pub(crate) fn wrap(text: &str, size: f32) -> Vec<String> {
-    let usable = PAGE_WIDTH - 2.0 * MARGIN;
+    wrap_to(text, size, PAGE_WIDTH - 2.0 * MARGIN)
+}
+
+/// [`wrap`] to `usable` points (a table cell's width).
+pub(crate) fn wrap_to(text: &str, size: f32, usable: f32) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {

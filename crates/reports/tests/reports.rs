@@ -19,6 +19,11 @@ use carnet_reports::{
 use jiff::Timestamp;
 use jiff::civil::date;
 
+/// The plain document (headings, paragraphs, tables); under `reports/` so that
+/// Cargo does not build it as a test binary of its own.
+#[path = "reports/document.rs"]
+mod document;
+
 const PASSWORD: &str = "démo-mot-de-passe";
 
 fn produced_at() -> Timestamp {

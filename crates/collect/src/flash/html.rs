@@ -3,12 +3,10 @@
 //! escaped. The web pages may serve it as is or render [`super::Flash`] in
 //! their own templates.
 
-use super::Flash;
-use super::text::{
-    RATE_LABELS, Section, SectionKind, rate_text, rates_of, sections, share_text, status_text,
-    subtitle, target_list, title,
-};
-use crate::aggregate::french_count;
+use carnet_reports::{Align, Block, Table};
+
+use super::text::{sections, subtitle, title};
+use super::{Flash, tables};
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -55,160 +53,46 @@ table { border-collapse: collapse; width: 100%; margin: .3em 0; break-inside: av
 th, td { border: 1px solid #888; padding: .2em .4em; text-align: left; vertical-align: top; }
 td.n { text-align: right; white-space: nowrap; }
 .non-atteinte { font-weight: bold; }
-ul { margin: .2em 0; padding-left: 1.3em; }
 @media print { body { margin: 0; max-width: none; } }
 ";
 
-fn row(cells: &[(String, bool)]) -> String {
-    let mut out = String::from("<tr>");
-    for (text, number) in cells {
-        if *number {
-            out.push_str(&format!("<td class=\"n\">{}</td>", html_text(text)));
-        } else {
-            out.push_str(&format!("<td>{}</td>", html_text(text)));
+/// A table of [`super::tables`]: numbers right-aligned and kept whole, a
+/// target not met in bold.
+fn table_html(table: &Table) -> String {
+    let mut out = String::from("<table>\n<thead><tr>");
+    for c in &table.columns {
+        out.push_str(&format!("<th scope=\"col\">{}</th>", html_text(&c.header)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in &table.rows {
+        out.push_str("<tr>");
+        for (cell, column) in row.iter().zip(&table.columns) {
+            let class = if column.align == Align::Right {
+                " class=\"n\""
+            } else if cell == "cible non atteinte" {
+                " class=\"non-atteinte\""
+            } else {
+                ""
+            };
+            out.push_str(&format!("<td{class}>{}</td>", html_text(cell)));
         }
-    }
-    out.push_str("</tr>\n");
-    out
-}
-
-fn head(cells: &[&str]) -> String {
-    let mut out = String::from("<thead><tr>");
-    for c in cells {
-        out.push_str(&format!("<th scope=\"col\">{}</th>", html_text(c)));
-    }
-    out.push_str("</tr></thead>\n");
-    out
-}
-
-fn list_section(section: &Section) -> String {
-    let mut out = format!("<h2>{}</h2>\n", html_text(&section.title));
-    let mut lines = section.lines.iter();
-    if let Some(first) = lines.next() {
-        out.push_str(&format!("<p>{}</p>\n", html_text(first)));
-    }
-    let rest: Vec<&String> = lines.collect();
-    if !rest.is_empty() {
-        out.push_str("<ul>\n");
-        for l in rest {
-            out.push_str(&format!("<li>{}</li>\n", html_text(l)));
-        }
-        out.push_str("</ul>\n");
-    }
-    out
-}
-
-fn figures_table(flash: &Flash) -> String {
-    let mut out = String::from("<h2>Établissements déclarés de la région</h2>\n");
-    let Some(a) = &flash.region_month else {
-        out.push_str(&format!(
-            "<p>Aucun ESSMS de la région ne figure dans une déclaration en vigueur pour {}.</p>\n",
-            html_text(&flash.month.label())
-        ));
-        return out;
-    };
-    let opt = |n: Option<u64>| n.map_or_else(|| "–".to_owned(), french_count);
-    out.push_str("<table>\n");
-    out.push_str(&head(&["Indicateur", "Valeur"]));
-    out.push_str("<tbody>\n");
-    let lines = [
-        (
-            "Projets déclarants".to_owned(),
-            format!(
-                "{} sur {} suivis",
-                french_count(a.projects),
-                french_count(flash.expected.len() as u64)
-            ),
-        ),
-        ("ESSMS déclarés".to_owned(), french_count(a.establishments)),
-        ("DUI actifs".to_owned(), french_count(a.actifs)),
-        (
-            "Personnes accompagnées".to_owned(),
-            french_count(a.accompanied),
-        ),
-        ("DMP alimentés".to_owned(), opt(a.dmp)),
-        ("Messages MSSanté envoyés".to_owned(), opt(a.mss)),
-        ("DUI avec projet personnalisé".to_owned(), opt(a.care_plan)),
-        (
-            "DUI avec au moins un événement d'agenda".to_owned(),
-            opt(a.appointment),
-        ),
-    ];
-    for (label, value) in lines {
-        out.push_str(&row(&[(label, false), (value, true)]));
-    }
-    out.push_str("</tbody></table>\n");
-    if let Some(pm) = flash.share_of_nation_per_mille() {
-        out.push_str(&format!(
-            "<p>Part de la région dans les DUI actifs déclarés en France : {},{} %</p>\n",
-            pm / 10,
-            pm % 10
-        ));
-    }
-    out.push_str("<h2>Taux et part des établissements à la cible</h2>\n<table>\n");
-    out.push_str(&head(&[
-        "Taux",
-        "Valeur",
-        "Cible",
-        "Résultat",
-        "ESSMS à la cible",
-    ]));
-    out.push_str("<tbody>\n");
-    for (((rate, share), label), target) in rates_of(a.rates)
-        .into_iter()
-        .zip(a.shares.all())
-        .zip(RATE_LABELS)
-        .zip(target_list(flash))
-    {
-        let status = status_text(rate);
-        let class = if status == "cible non atteinte" {
-            " class=\"non-atteinte\""
-        } else {
-            ""
-        };
-        out.push_str(&format!(
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{target} %</td>\
-             <td{class}>{}</td><td>{}</td></tr>\n",
-            html_text(label),
-            html_text(&rate_text(rate)),
-            html_text(status),
-            html_text(&share_text(share))
-        ));
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table>\n");
     out
 }
 
-fn history_table(flash: &Flash) -> String {
-    if flash.history.is_empty() {
-        return String::new();
+fn block_html(block: &Block) -> String {
+    match block {
+        Block::Heading(text) => format!("<h2>{}</h2>\n", html_text(text)),
+        Block::Paragraph(text) => format!("<p>{}</p>\n", html_text(text)),
+        Block::Line(line) => format!("<p>{}</p>\n", html_text(&line.text)),
+        Block::Table(table) => table_html(table),
     }
-    let mut out = format!(
-        "<h2>Évolution de la région ({})</h2>\n<table>\n",
-        html_text(flash.region.name)
-    );
-    out.push_str(&head(&[
-        "Mois",
-        "DUI actifs",
-        "Personnes accompagnées",
-        "ESSMS déclarés",
-        "Taux de dossiers actifs",
-    ]));
-    out.push_str("<tbody>\n");
-    for a in &flash.history {
-        out.push_str(&row(&[
-            (a.month.label(), false),
-            (french_count(a.actifs), true),
-            (french_count(a.accompanied), true),
-            (french_count(a.establishments), true),
-            (rate_text(a.rates.active), true),
-        ]));
-    }
-    out.push_str("</tbody></table>\n");
-    out
 }
 
-/// The whole page.
+/// The whole page: under the title, each section's heading and the blocks
+/// the PDF shows too ([`tables::section_blocks`]).
 pub fn to_html(flash: &Flash) -> String {
     let title = title(flash);
     let mut out = format!(
@@ -220,24 +104,10 @@ pub fn to_html(flash: &Flash) -> String {
         html_text(&title),
         html_text(&subtitle(flash))
     );
-    out.push_str(&figures_table(flash));
     for section in sections(flash) {
-        match section.kind {
-            // Shown as tables.
-            SectionKind::Figures | SectionKind::Rates => {}
-            SectionKind::History if !flash.history.is_empty() => {
-                out.push_str(&history_table(flash));
-            }
-            SectionKind::Trajectory => {
-                out.push_str(&format!("<h2>{}</h2>\n<ul>\n", html_text(&section.title)));
-                for l in &section.lines {
-                    out.push_str(&format!("<li>{}</li>\n", html_text(l)));
-                }
-                out.push_str("</ul>\n");
-            }
-            SectionKind::History | SectionKind::Completeness | SectionKind::Timeliness => {
-                out.push_str(&list_section(&section));
-            }
+        out.push_str(&block_html(&Block::Heading(section.title.clone())));
+        for block in tables::section_blocks(flash, &section) {
+            out.push_str(&block_html(&block));
         }
     }
     out.push_str("</main>\n</body>\n</html>\n");

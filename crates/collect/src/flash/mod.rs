@@ -6,10 +6,13 @@
 //!
 //! Everything is taken from [`aggregate::summary`]: this module selects and
 //! arranges, it recomputes nothing. [`Flash`] is the data (for a web page to
-//! render as it likes); [`text::to_text`], [`html::to_html`] and [`pdf`] are
-//! three renderings of the same sections.
+//! render as it likes); [`text::to_text`], [`html::to_html`] and [`pdf()`] are
+//! three renderings of the same sections, the last two drawing the same
+//! [`tables`].
 
 pub mod html;
+mod pdf;
+pub mod tables;
 pub mod text;
 
 use carnet_core::indicators::Targets;
@@ -166,9 +169,9 @@ pub async fn flash(
 }
 
 /// The flash report as a PDF/A-2b (A4, font embedded), the same sections as
-/// the text and the HTML page.
+/// the text and the HTML page, the figures in the HTML page's tables.
 pub fn pdf(flash: &Flash) -> Result<Vec<u8>, carnet_reports::Error> {
-    carnet_reports::text_document_pdf(&text::document(flash))
+    carnet_reports::text_document_pdf(&pdf::document(flash))
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
-//! The flash report as French sections of lines: printed as is on the
-//! terminal ([`to_text`]) and laid out on A4 pages for the PDF ([`document`]).
-//! The HTML page (`html`) shows the same figures in tables.
+//! The flash report as French sections of lines, printed as is on the
+//! terminal ([`to_text`]), and the formatting of its figures. The HTML page
+//! (`html`) and the PDF (`pdf`) show the same figures in tables (`tables`),
+//! under the same section titles.
 
 use carnet_core::indicators::Rate;
-use carnet_reports::{Line, TextDocument, french_date, french_instant};
+use carnet_reports::{french_date, french_instant};
 
 use super::Flash;
 use crate::aggregate::{Aggregate, Five, Share, french_count, french_percent, french_signed};
@@ -85,6 +86,17 @@ fn optional(n: Option<u64>) -> String {
     n.map_or_else(|| "– (non renseigné)".to_owned(), french_count)
 }
 
+/// « Part de la région dans les DUI actifs déclarés en France : 25,0 % »,
+/// when the nation declared some.
+pub fn nation_share(flash: &Flash) -> Option<String> {
+    flash.share_of_nation_per_mille().map(|pm| {
+        format!(
+            "Part de la région dans les DUI actifs déclarés en France : {} %",
+            french_percent(pm)
+        )
+    })
+}
+
 fn figures(flash: &Flash) -> Section {
     let mut lines = Vec::new();
     let expected = flash.expected.len() as u64;
@@ -120,12 +132,7 @@ fn figures(flash: &Flash) -> Section {
             ));
         }
     }
-    if let Some(pm) = flash.share_of_nation_per_mille() {
-        lines.push(format!(
-            "Part de la région dans les DUI actifs déclarés en France : {} %",
-            french_percent(pm)
-        ));
-    }
+    lines.extend(nation_share(flash));
     Section {
         kind: SectionKind::Figures,
         title: "Établissements déclarés de la région".to_owned(),
@@ -292,40 +299,4 @@ pub fn to_text(flash: &Flash) -> String {
         }
     }
     out
-}
-
-/// The report as lines for [`carnet_reports::text_document_pdf`].
-pub fn document(flash: &Flash) -> TextDocument {
-    let mut lines = vec![
-        Line {
-            text: title(flash),
-            size: 15.0,
-            space_before: 0.0,
-        },
-        Line {
-            text: subtitle(flash),
-            size: 8.5,
-            space_before: 4.0,
-        },
-    ];
-    for s in sections(flash) {
-        lines.push(Line {
-            text: s.title,
-            size: 12.0,
-            space_before: 10.0,
-        });
-        for (i, l) in s.lines.into_iter().enumerate() {
-            lines.push(Line {
-                text: l,
-                size: 9.5,
-                space_before: if i == 0 { 4.0 } else { 1.0 },
-            });
-        }
-    }
-    TextDocument {
-        title: title(flash),
-        author: "Plateforme de collecte ESMS numérique (Carnet)".to_owned(),
-        produced_at: flash.produced_at,
-        lines,
-    }
 }

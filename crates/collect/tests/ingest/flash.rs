@@ -183,9 +183,27 @@ async fn the_flash_html_page_is_self_contained_and_escaped() {
     assert!(html.contains("<td class=\"n\">105</td>"), "{html}");
     // Numbers stay whole on a line.
     assert!(html.contains("<td class=\"n\">70,0&nbsp;%</td>"), "{html}");
-    assert!(html.contains("cible de 410&nbsp;000"), "{html}");
+    assert!(
+        html.contains(
+            "<tr><td>DUI actifs déclarés en France</td><td class=\"n\">205</td>\
+             <td class=\"n\">410&nbsp;000</td><td class=\"n\">-409&nbsp;795</td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"non-atteinte\">cible non atteinte</td>"));
     assert!(html.contains("Évolution de la région (Nouvelle-Aquitaine)"));
-    assert!(html.contains("<li>5001 — Projet 5001</li>"), "{html}");
+    assert!(
+        html.contains(
+            "<tr><td>mai 2024</td><td class=\"n\">105</td><td class=\"n\">150</td>\
+             <td class=\"n\">3</td><td class=\"n\">70,0&nbsp;%</td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<p>Projets sans déclaration pour mai 2024 : 1 sur 3</p>"));
+    assert!(
+        html.contains("<tr><td>5001</td><td>Projet 5001</td></tr>"),
+        "{html}"
+    );
     assert_eq!(
         flash::html::escape("<a href=\"x\">l'é&</a>"),
         "&lt;a href=&quot;x&quot;&gt;l&#39;é&amp;&lt;/a&gt;"
@@ -219,8 +237,20 @@ async fn a_month_without_declaration_in_the_region_says_so() {
     assert!(flash::pdf(&f).unwrap().starts_with(b"%PDF-"));
 }
 
+/// Whether `cells` appear in `line` left to right, none overlapping.
+fn in_order(line: &str, cells: &[&str]) -> bool {
+    let mut from = 0;
+    for cell in cells {
+        match line[from..].find(cell) {
+            Some(at) => from += at + cell.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
 #[tokio::test]
-async fn the_flash_pdf_opens_with_pdftotext_and_shows_the_region_and_figures() {
+async fn the_flash_pdf_shows_the_figures_as_table_rows_for_pdftotext() {
     let all = backends().await;
     let t = &all[0];
     registry_and_declarations(&t.db).await;
@@ -254,14 +284,51 @@ async fn the_flash_pdf_opens_with_pdftotext_and_shows_the_region_and_figures() {
     for expected in [
         "Nouvelle-Aquitaine (75)",
         "mai 2024",
-        "DUI actifs : 105",
-        "Personnes accompagnées : 150",
-        "70,0 %",
-        "1 sur 3",
-        "5001 — Projet 5001",
-        "7001",
+        "Part de la région dans les DUI actifs déclarés en France : 51,2 %",
+        "Projets sans déclaration pour mai 2024 : 1 sur 3",
+        "Déclarations reçues après le 15/06/2024 (date limite) : 1 sur 2",
     ] {
         assert!(text.contains(expected), "« {expected} » absent :\n{text}");
     }
+    // Each row of a table is one line of text, its cells in column order,
+    // with the hand-checked figures (the same strings as the HTML's cells).
+    for cells in [
+        &["Indicateur", "Valeur"][..],
+        &["DUI actifs", "105"],
+        &["Personnes accompagnées", "150"],
+        &["DUI avec projet personnalisé", "78"],
+        &["Taux", "Valeur", "Cible", "Résultat", "ESSMS à la cible"],
+        &[
+            "Taux de dossiers actifs",
+            "70,0 %",
+            "90 %",
+            "cible non atteinte",
+            "1 sur 3 (33,3 %)",
+        ],
+        &["Indicateur", "Valeur", "Cible", "Écart"],
+        &[
+            "DUI actifs déclarés en France",
+            "205",
+            "410 000",
+            "-409 795",
+        ],
+        &[
+            "Mois",
+            "DUI actifs",
+            "Personnes accompagnées",
+            "ESSMS déclarés",
+            "Taux de dossiers actifs",
+        ],
+        &["avril 2024", "45", "100", "2", "45,0 %"],
+        &["mai 2024", "105", "150", "3", "70,0 %"],
+        &["5001", "Projet 5001"],
+        &["7001", "17/06/2024 à 09:00:00 UTC"],
+    ] {
+        assert!(
+            text.lines().any(|l| in_order(l, cells)),
+            "ligne de tableau {cells:?} absente :\n{text}"
+        );
+    }
+    assert!(!text.contains("6001"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

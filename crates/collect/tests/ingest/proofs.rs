@@ -267,11 +267,9 @@ async fn an_unsigned_pdf_is_marked_for_manual_review_then_the_decisions_are_kept
         title: "Capture d'écran".to_owned(),
         author: "Porteur".to_owned(),
         produced_at: "2024-06-02T08:00:00Z".parse().unwrap(),
-        lines: vec![carnet_reports::Line {
-            text: "Nombre de DUI actifs : 40".to_owned(),
-            size: 10.0,
-            space_before: 0.0,
-        }],
+        blocks: vec![carnet_reports::Block::Paragraph(
+            "Nombre de DUI actifs : 40".to_owned(),
+        )],
     })
     .unwrap();
     let pki = pki();
