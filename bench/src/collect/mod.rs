@@ -53,6 +53,10 @@ pub struct Ingest {
     pub open_seconds: f64,
     /// `ingest_paths`: read, check, store every file.
     pub ingest_seconds: f64,
+    /// `aggregate::summary` over everything stored: nation, regions and
+    /// projects month by month, trajectory, completeness, timeliness (what
+    /// `carnet collect summary` and the dashboards compute).
+    pub aggregate_seconds: f64,
     pub accepted: usize,
     pub refused: usize,
     /// Disagreements between the database and the plan (must be empty).
@@ -62,7 +66,7 @@ pub struct Ingest {
 
 impl Ingest {
     pub fn total(&self) -> f64 {
-        self.open_seconds + self.ingest_seconds
+        self.open_seconds + self.ingest_seconds + self.aggregate_seconds
     }
 }
 
@@ -330,9 +334,33 @@ async fn ingest(
     )
     .await?;
     let ingest_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let summary =
+        carnet_collect::aggregate::summary(&db, &carnet_collect::aggregate::Options::default())
+            .await
+            .context("agrégation")?;
+    let aggregate_seconds = started.elapsed().as_secs_f64();
     let accepted = text.matches("\nFichier accepté").count();
     let refused = text.matches("\nFichier refusé").count();
     let mut problems = check_against_plan(&db, plan).await?;
+    let declared_actifs: u64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(r.actifs), 0) AS BIGINT) FROM collect_rows r \
+         JOIN collect_versions v ON v.id = r.version_id WHERE NOT EXISTS (SELECT 1 FROM collect_versions w \
+         WHERE w.galis = v.galis AND w.period_start = v.period_start \
+         AND w.period_end = v.period_end AND w.version > v.version)",
+    )
+    .fetch_one(db.pool())
+    .await
+    .context("somme des DUI actifs des versions en vigueur")?
+    .try_get::<i64, _>(0)
+    .map(|n| u64::try_from(n).unwrap_or(0))
+    .context("somme des DUI actifs des versions en vigueur")?;
+    let aggregated: u64 = summary.nation.iter().map(|a| a.actifs).sum();
+    if aggregated != declared_actifs {
+        problems.push(format!(
+            "agrégation nationale : {aggregated} DUI actifs, {declared_actifs} dans les versions en vigueur"
+        ));
+    }
     if all_accepted != plan.files.iter().all(|f| f.accepted()) {
         problems.push("la commande ne dit pas si tous les fichiers sont acceptés".to_owned());
     }
@@ -349,6 +377,7 @@ async fn ingest(
     Ok(Ingest {
         open_seconds,
         ingest_seconds,
+        aggregate_seconds,
         accepted,
         refused,
         problems,

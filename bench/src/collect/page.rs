@@ -81,11 +81,17 @@ fn held(ok: bool) -> &'static str {
     if ok { "**tenue**" } else { "**manquée**" }
 }
 
-fn medians(runs: &[Ingest]) -> (f64, f64, f64) {
+fn medians(runs: &[Ingest]) -> (f64, f64, f64, f64) {
     let open: Vec<f64> = runs.iter().map(|i| i.open_seconds).collect();
     let ingest: Vec<f64> = runs.iter().map(|i| i.ingest_seconds).collect();
+    let aggregate: Vec<f64> = runs.iter().map(|i| i.aggregate_seconds).collect();
     let total: Vec<f64> = runs.iter().map(Ingest::total).collect();
-    (median(&open), median(&ingest), median(&total))
+    (
+        median(&open),
+        median(&ingest),
+        median(&aggregate),
+        median(&total),
+    )
 }
 
 pub fn markdown(run: &Run, page: &Page<'_>) -> String {
@@ -180,8 +186,8 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
     );
 
     let rounds = run.sqlite.len();
-    let (s_open, s_ingest, s_total) = medians(&run.sqlite);
-    let (p_open, p_ingest, p_total) = medians(&run.postgres);
+    let (s_open, s_ingest, s_aggregate, s_total) = medians(&run.sqlite);
+    let (p_open, p_ingest, p_aggregate, p_total) = medians(&run.postgres);
     let pg = !run.postgres.is_empty();
     let b_all: Vec<f64> = run.pandas.iter().map(|p| p.seconds).collect();
     let b = (!b_all.is_empty()).then(|| median(&b_all));
@@ -215,7 +221,13 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "| **(a) `carnet collect ingest`, total, s** | **{}** | **{}** |",
+        "| (a) agrégation (`aggregate::summary`) : nation, régions et projets mois par mois, trajectoire, complétude, ponctualité, s | {} | {} |",
+        seconds(s_aggregate),
+        cell(p_aggregate, pg)
+    );
+    let _ = writeln!(
+        out,
+        "| **(a) `carnet collect ingest` puis agrégation, total, s** | **{}** | **{}** |",
         seconds(s_total),
         cell(p_total, pg)
     );
@@ -269,9 +281,9 @@ pub fn markdown(run: &Run, page: &Page<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "- Agrégation : `crates/collect` n'en a pas encore (ni sommes par région ou par \
-         période, ni tableau de bord) ; (a) mesure donc lecture, contrôle et enregistrement \
-         (fichier, version, rapport, lignes), pas d'agrégation."
+        "- (a) comprend l'agrégation de tout ce qui est enregistré (celle de `carnet collect \
+         summary` et des tableaux de bord) ; le total national de DUI actifs agrégé est \
+         comparé à la somme des lignes des versions en vigueur (écart compté ci-dessus)."
     );
     if let Some(profile) = &run.profile {
         let _ = writeln!(out, "\n### Où va le temps de (a)\n");
