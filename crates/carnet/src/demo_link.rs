@@ -8,14 +8,11 @@
 
 use crate::commands::system;
 use crate::indicators_cmd::{report, rules_for, select};
-use crate::platform_demo::{PROJECTS_HEADER, project_line};
+use crate::platform_demo::{PROJECTS_HEADER, declare, project_line};
 use anyhow::Context;
-use carnet_collect::Limits;
 use carnet_collect::accounts::{self, NewAccount, Reach};
-use carnet_collect::ingest;
 use carnet_collect::projects;
 use carnet_collect::regions;
-use carnet_collect::versions::Submission;
 use carnet_core::indicators::Period;
 use carnet_store::Db;
 use jiff::ToSpan;
@@ -100,25 +97,7 @@ pub async fn link(dui: &Db, platform: &Db, today: Date) -> anyhow::Result<()> {
             carnet_web::declare::workbook_rows(GALIS, &siret, period, &figures.establishments);
         let bytes = carnet_reports::write_workbook(&rows, &[], ctx.now)?;
         let name = format!("recueil_{GALIS}_{}.xlsx", first.strftime("%Y_%m"));
-        let outcome = ingest::ingest(
-            Some(platform),
-            &Submission {
-                file_name: &name,
-                bytes: &bytes,
-                sent_by: LOGIN,
-                received_at: ctx.now,
-            },
-            Some(&registry),
-            &Limits::default(),
-            10,
-        )
-        .await?;
-        if !outcome.accepted {
-            anyhow::bail!(
-                "fichier de recueil du DUI de démonstration refusé par la plateforme :\n{}",
-                outcome.text
-            );
-        }
+        declare(platform, &registry, LOGIN, &name, &bytes, ctx.now).await?;
     }
     eprintln!(
         "Plateforme de démonstration : l'organisme du DUI est le projet {GALIS} (compte \

@@ -278,30 +278,45 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     }
     for (sent_by, name, bytes, received) in &files {
         let received_at = received.at(9, 30, 0, 0).in_tz("Europe/Paris")?.timestamp();
-        let outcome = ingest::ingest(
-            Some(db),
-            &Submission {
-                file_name: name,
-                bytes,
-                sent_by,
-                received_at,
-            },
-            Some(&registry),
-            &Limits::default(),
-            10,
-        )
-        .await?;
-        if !outcome.accepted {
-            anyhow::bail!(
-                "fichier de démonstration refusé (anomalie du générateur) :\n{}",
-                outcome.text
-            );
-        }
+        declare(db, &registry, sent_by, name, bytes, received_at).await?;
     }
     eprintln!(
         "Plateforme de démonstration : 3 projets, {} déclarations, 6 comptes.",
         files.len()
     );
+    Ok(())
+}
+
+/// Sends one demo workbook through the platform's ingestion, as an upload;
+/// a refusal is an error of the demo's generator.
+pub(crate) async fn declare(
+    db: &Db,
+    registry: &projects::Registry,
+    sent_by: &str,
+    file_name: &str,
+    bytes: &[u8],
+    received_at: jiff::Timestamp,
+) -> anyhow::Result<()> {
+    let outcome = ingest::ingest(
+        Some(db),
+        &Submission {
+            file_name,
+            bytes,
+            sent_by,
+            received_at,
+        },
+        Some(registry),
+        &Limits::default(),
+        10,
+    )
+    .await?;
+    if !outcome.accepted {
+        anyhow::bail!(
+            "fichier de démonstration « {file_name} » refusé par la plateforme (anomalie du \
+             générateur) :\n{}",
+            outcome.text
+        );
+    }
     Ok(())
 }
 

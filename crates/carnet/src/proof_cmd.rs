@@ -65,11 +65,9 @@ pub fn ensure_demo_pki(db_url: &str, organisation: &Organisation) -> anyhow::Res
 
 /// The demo PKI's CA certificate, as the demo platform's trust anchor.
 pub fn demo_trust_anchors(db_url: &str) -> anyhow::Result<Vec<carnet_reports::Certificate>> {
-    let ca = pki_dir(db_url).join("ca.pem");
-    let pem = std::fs::read(&ca)
-        .with_context(|| format!("lecture de l'autorité de démonstration {}", ca.display()))?;
-    carnet_reports::certificates_from_pem(&pem)
-        .with_context(|| format!("certificat illisible dans {}", ca.display()))
+    crate::collect_proofs_cmd::anchors(&crate::collect_proofs_cmd::TrustArg {
+        trust: vec![pki_dir(db_url).join("ca.pem")],
+    })
 }
 
 #[derive(Debug, clap::Args)]

@@ -3,6 +3,7 @@
 //! only within its region), a milestone's actual date entered on the page,
 //! the CNSA's accounts page, and an account created in one transaction.
 
+use crate::platform::audited;
 use crate::platform_world::*;
 use crate::support::*;
 use axum::body::Body;
@@ -58,25 +59,6 @@ async fn galis_list(db: &Db) -> Vec<String> {
         .unwrap()
         .into_iter()
         .map(|p| p.galis)
-        .collect()
-}
-
-/// `(action, resource, outcome)` of the audit entries whose resource starts with `prefix`.
-async fn audited(db: &Db, prefix: &str) -> Vec<(String, String, String)> {
-    use sqlx::Row as _;
-    sqlx::query("SELECT action, resource, outcome FROM audit_entries ORDER BY id")
-        .fetch_all(db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.try_get::<String, _>("action").unwrap(),
-                r.try_get::<String, _>("resource").unwrap(),
-                r.try_get::<String, _>("outcome").unwrap(),
-            )
-        })
-        .filter(|(_, resource, _)| resource.starts_with(prefix))
         .collect()
 }
 
